@@ -1,0 +1,44 @@
+# itris-sync — every target installs what it needs first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench install chromium clean
+
+run: install  ## the demo: sandbox + backend + worker, sign-in details printed
+	$(BIN)/itris-sync demo
+
+test: install chromium lint  ## every test, browser tests included
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install chromium  ## benchmarks: figures printed and written to bench-results/
+	@mkdir -p bench-results
+	@set -e; found=0; for f in tests/bench/bench_*.py; do \
+		[ -e "$$f" ] || continue; found=1; echo "== $$f"; $(BIN)/python "$$f"; done; \
+	[ $$found = 1 ] || echo "no benchmarks under tests/bench/ yet"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Playwright cannot download its own browser here: the e2e tests use Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		[ -n "$$ITRIS_SYNC_CHROMIUM" ] || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench-results
