@@ -1,0 +1,50 @@
+"""itris-sync: push people from outreach campaigns into the itris recruitment CRM."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask
+from flask_cors import CORS
+
+from backend import config as config_module
+from backend.db import Database
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, database, API, CORS, error handling."""
+    app = Flask(__name__, instance_relative_config=False)
+    settings = config_module.load(test_config)
+    app.config.from_mapping(settings)
+    app.instance_path = settings["INSTANCE_PATH"]
+
+    database = Database(app.config["DATABASE_URL"])
+    database.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        database.upgrade()
+
+    from backend import errors, queue
+    from backend.api import init_app as init_api
+
+    init_api(app)
+    queue.init_app(app)
+    app.register_error_handler(Exception, errors.handle_unexpected)
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": _cors_origins(app.config["EXTENSION_ORIGINS"])}},
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    logging.getLogger("backend").setLevel(logging.INFO)
+    return app
+
+
+def _cors_origins(origins: list[str]) -> list:
+    """Exact origins as strings; ones with ``*`` become anchored patterns."""
+    return [
+        re.compile("^" + re.escape(origin).replace(r"\*", "[^/]+") + "$")
+        if "*" in origin
+        else origin
+        for origin in origins
+    ]

@@ -1,0 +1,82 @@
+"""Configuration: ``ITRIS_SYNC_*`` environment variables over defaults under ``instance/``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "ITRIS_SYNC_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Keys read from the environment (without the prefix), with how to parse them.
+_LIST_KEYS = {"EXTENSION_ORIGINS"}
+_FLOAT_KEYS = {"ITRIS_TIMEOUT"}
+_INT_KEYS = {"ITRIS_MAX_ATTEMPTS", "OPTIONS_CACHE_SECONDS"}
+ENV_KEYS = (
+    "DATABASE_URL",
+    "QUEUE_URL",
+    "SECRET_KEY",
+    "EXTENSION_ORIGINS",
+    "ITRIS_URL_TEMPLATE",
+    "INSTANCE_PATH",
+    "ITRIS_TIMEOUT",
+    "ITRIS_MAX_ATTEMPTS",
+    "OPTIONS_CACHE_SECONDS",
+)
+
+DEFAULTS = {
+    "ITRIS_URL_TEMPLATE": "https://{subdomain}.itris.co.uk",
+    "EXTENSION_ORIGINS": [],
+    "ITRIS_TIMEOUT": 10.0,
+    "ITRIS_MAX_ATTEMPTS": 5,
+    "OPTIONS_CACHE_SECONDS": 60,
+    "AUTO_MIGRATE": False,
+    "START_WORKER": False,
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+}
+
+
+def _parse(key: str, raw: str):
+    if key in _LIST_KEYS:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if key in _FLOAT_KEYS:
+        return float(raw)
+    if key in _INT_KEYS:
+        return int(raw)
+    return raw
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Read every ``ITRIS_SYNC_*`` setting that is set."""
+    return {
+        key: _parse(key, environ[ENV_PREFIX + key])
+        for key in ENV_KEYS
+        if ENV_PREFIX + key in environ
+    }
+
+
+def load(overrides: dict | None = None, environ=os.environ) -> dict:
+    """Build the full configuration: defaults < environment < explicit overrides."""
+    config = dict(DEFAULTS)
+    config.update(from_environment(environ))
+    config.update(overrides or {})
+    instance = Path(config.get("INSTANCE_PATH") or REPO_ROOT / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    config["INSTANCE_PATH"] = str(instance)
+    config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'itris-sync.sqlite3'}")
+    config.setdefault("QUEUE_URL", f"sqlite:///{instance / 'queue.sqlite3'}")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance / "secret.key")
+    return config
+
+
+def _instance_secret(path: Path) -> str:
+    """Return the instance's secret, generating it on first use (mode 0600)."""
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret

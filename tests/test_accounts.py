@@ -1,0 +1,149 @@
+"""Accounts, tokens and authorisation."""
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from backend.cli import main
+from backend.models import ApiToken, User
+
+
+def test_login_returns_token_and_user(auth, client):
+    auth.user("ada@acme.example", role="admin")
+    response = client.post(
+        "/api/auth/login", json={"email": "ADA@acme.example", "password": "correct-horse-9"}
+    )
+    assert response.status_code == 200
+    body = response.json
+    assert body["user"]["email"] == "ada@acme.example"
+    assert body["user"]["role"] == "admin"
+    assert isinstance(body["user"]["team_id"], int)
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200
+    assert me.json["email"] == "ada@acme.example"
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [("ada@acme.example", "wrong-password"), ("nobody@acme.example", "correct-horse-9")],
+)
+def test_bad_credentials_are_401_in_the_error_shape(auth, client, email, password):
+    auth.user("ada@acme.example")
+    response = client.post("/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 401
+    assert response.json == {"code": 401, "message": "Wrong email or password.", "errors": {}}
+
+
+def test_malformed_login_is_400_naming_the_field(client):
+    response = client.post("/api/auth/login", json={"email": "x@y.example"})
+    assert response.status_code == 400
+    assert response.json["code"] == 400
+    assert "password" in response.json["errors"]
+
+
+def test_unknown_field_is_rejected(client):
+    response = client.post(
+        "/api/auth/login", json={"email": "x@y.example", "password": "p", "admin": True}
+    )
+    assert response.status_code == 400
+    assert "admin" in response.json["errors"]
+
+
+def test_non_json_body_is_400(client):
+    response = client.post("/api/auth/login", data="not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["code"] == 400
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer", "Bearer not-a-token", "Basic YWRhOnBhc3M="],
+)
+def test_me_without_a_valid_token_is_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json["code"] == 401
+    assert response.json["message"]
+
+
+def test_logout_revokes_only_that_token(auth, client):
+    auth.user("ada@acme.example")
+    first = auth.login("ada@acme.example")
+    second = auth.login("ada@acme.example")
+    assert client.post("/api/auth/logout", headers=first).status_code == 204
+    assert client.get("/api/me", headers=first).status_code == 401
+    assert client.get("/api/me", headers=second).status_code == 200
+
+
+def test_tokens_and_passwords_are_stored_hashed(app, auth, client):
+    auth.user("ada@acme.example")
+    token = client.post(
+        "/api/auth/login", json={"email": "ada@acme.example", "password": "correct-horse-9"}
+    ).json["token"]
+    with app.app_context():
+        session = app.extensions["db"].session
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+        user = session.scalar(select(User))
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert token not in stored
+    assert "correct-horse-9" not in user.password_hash
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_create_user_cli_creates_team_and_user(app, runner):
+    result = runner.invoke(
+        main,
+        args=[
+            "create-user", "--email", "Rita@Acme.example", "--password", "long-enough-1",
+            "--name", "Rita", "--role", "recruiter", "--team", "New Team",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    response = client.post(
+        "/api/auth/login", json={"email": "rita@acme.example", "password": "long-enough-1"}
+    )
+    assert response.status_code == 200
+    assert response.json["user"]["role"] == "recruiter"
+
+
+def test_create_user_cli_refuses_a_duplicate_email(auth, runner):
+    auth.user("rita@acme.example")
+    result = runner.invoke(
+        main,
+        args=[
+            "create-user", "--email", "rita@acme.example", "--password", "long-enough-1",
+            "--name", "Rita", "--team", "Acme Recruitment",
+        ]
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+
+
+def test_healthz_and_openapi_need_no_token(client):
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "/api/auth/login" in spec["paths"]
+    assert "/api/integrations/itris" in spec["paths"]
+
+
+def test_unknown_api_route_is_json_404(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+
+
+def test_cors_answers_configured_extension_origin_only(client):
+    allowed = "chrome-extension://abcdefghijklmnop"
+    ok = client.options(
+        "/api/me", headers={"Origin": allowed, "Access-Control-Request-Method": "GET"}
+    )
+    assert ok.headers.get("Access-Control-Allow-Origin") == allowed
+    other = client.options(
+        "/api/me",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
