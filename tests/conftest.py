@@ -66,25 +66,39 @@ def sandbox(sandbox_server):
 
 
 @pytest.fixture
-def app(tmp_path):
-    """The app on a fresh, migrated SQLite database in a temporary instance folder."""
+def make_app(tmp_path):
+    """Build apps on fresh, migrated SQLite databases in temporary instance folders."""
     from backend import create_app
 
-    app = create_app(
-        {
+    made = []
+
+    def make(**overrides):
+        folder = tmp_path / f"app{len(made)}"
+        folder.mkdir()
+        config = {
             "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'itris-sync.sqlite3'}",
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+            "INSTANCE_PATH": str(folder),
+            "DATABASE_URL": f"sqlite:///{folder / 'itris-sync.sqlite3'}",
+            "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
             "SECRET_KEY": "test-secret-key",
             "AUTO_MIGRATE": True,
             "ITRIS_MAX_ATTEMPTS": 3,
             "ITRIS_TIMEOUT": 5.0,
             "EXTENSION_ORIGINS": ["chrome-extension://abcdefghijklmnop"],
         }
-    )
-    yield app
-    app.extensions["db"].dispose()
+        config.update(overrides)
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app on a fresh, migrated SQLite database."""
+    return make_app()
 
 
 @pytest.fixture
@@ -128,3 +142,9 @@ class Auth:
 @pytest.fixture
 def auth(app, client):
     return Auth(app, client)
+
+
+@pytest.fixture
+def auth_for():
+    """Make an Auth helper for an app built with make_app."""
+    return lambda app: Auth(app, app.test_client())

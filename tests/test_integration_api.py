@@ -95,24 +95,12 @@ def test_activate_when_itris_fails_with_5xx_is_502(client, admin, sandbox):
     assert client.get("/api/integrations/itris", headers=admin).json["status"] == "disconnected"
 
 
-def test_a_bare_subdomain_expands_through_the_template(tmp_path, sandbox):
-    from backend import create_app
-
+def test_a_bare_subdomain_expands_through_the_template(make_app, auth_for, sandbox):
     port = urlparse(sandbox.url).port
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-            "SECRET_KEY": "k",
-            "AUTO_MIGRATE": True,
-            "ITRIS_URL_TEMPLATE": f"http://{{subdomain}}:{port}",
-        }
-    )
-    from conftest import Auth
-
-    client = app.test_client()
-    headers = Auth(app, client).headers(ADMIN, role="admin")
+    app = make_app(ITRIS_URL_TEMPLATE=f"http://{{subdomain}}:{port}")
+    helper = auth_for(app)
+    client = helper.client
+    headers = helper.headers(ADMIN, role="admin")
     response = client.put(
         "/api/integrations/itris",
         json={"username": "api-user", "password": "sandbox-password", "subdomain": "localhost"},
@@ -120,7 +108,6 @@ def test_a_bare_subdomain_expands_through_the_template(tmp_path, sandbox):
     )
     assert response.status_code == 200, response.json
     assert response.json["base_url"] == f"http://localhost:{port}"
-    app.extensions["db"].dispose()
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ def consumer(app):
     queue.stop_consumer(running)
 
 
-def test_the_queue_uses_the_configured_sqlite_file(app, tmp_path):
-    assert queue.huey.storage.filename == str(tmp_path / "queue.sqlite3")
+def test_the_queue_uses_the_configured_sqlite_file(app):
+    assert "sqlite:///" + queue.huey.storage.filename == app.config["QUEUE_URL"]
 
 
 def test_connection_check_runs_on_the_consumer_and_records_failure(
