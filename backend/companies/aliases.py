@@ -1,0 +1,59 @@
+"""Team alias memory: a recruiter's company pick for a profile company name wins next time."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.companies.models import CompanyAlias
+from backend.companies.normalise import normalise
+from backend.db import db
+
+
+def _key(name: str) -> str:
+    key = normalise(name or "").key
+    if not key:
+        raise ValueError("a company name is required")
+    return key
+
+
+def remember(
+    team_id: int, name: str, itris_company_id: int, *, user_id: int | None = None
+) -> CompanyAlias:
+    """Store that ``name`` means itris company ``itris_company_id`` for the whole team."""
+    key = _key(name)
+    alias = db.session.scalar(
+        select(CompanyAlias).where(CompanyAlias.team_id == team_id, CompanyAlias.name_key == key)
+    )
+    if alias is None:
+        alias = CompanyAlias(team_id=team_id, name_key=key)
+        db.session.add(alias)
+    alias.name = name.strip()
+    alias.itris_company_id = int(itris_company_id)
+    alias.chosen_by_user_id = user_id
+    db.session.commit()
+    return alias
+
+
+def lookup(team_id: int, name: str) -> int | None:
+    """Return the itris company the team picked for ``name`` (or a name normalising alike)."""
+    key = normalise(name or "").key
+    if not key:
+        return None
+    return db.session.scalar(
+        select(CompanyAlias.itris_company_id).where(
+            CompanyAlias.team_id == team_id, CompanyAlias.name_key == key
+        )
+    )
+
+
+def forget(team_id: int, name: str) -> bool:
+    """Drop the team's pick for ``name``; True if there was one."""
+    key = normalise(name or "").key
+    alias = db.session.scalar(
+        select(CompanyAlias).where(CompanyAlias.team_id == team_id, CompanyAlias.name_key == key)
+    )
+    if alias is None:
+        return False
+    db.session.delete(alias)
+    db.session.commit()
+    return True

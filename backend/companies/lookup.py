@@ -1,0 +1,99 @@
+"""The company index for the current app: shared in PostgreSQL, or held in this process.
+
+With PostgreSQL the mirror table is the index (pg_trgm), so every API process and worker
+shares it. Otherwise each process keeps a :class:`MemoryCompanyIndex` per team, built from the
+mirror on first use and brought up to date before each search by reading the rows written
+since (every mirror write bumps the team's revision), so a company mirrored by another
+process is found too.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.companies.index import (
+    CompanyIndex,
+    IndexedCompany,
+    MemoryCompanyIndex,
+    PostgresCompanyIndex,
+)
+from backend.companies.models import Company, CompanySyncState
+from backend.companies.normalise import NormalisedName
+from backend.db import db
+
+_EXTENSION = "company_indexes"
+
+
+def index_for(team_id: int) -> CompanyIndex:
+    """Return the team's company index, up to date with its mirror."""
+    if uses_postgres():
+        return PostgresCompanyIndex(db.engine, Company.__table__, team_id)
+    return _registry().fresh(team_id)
+
+
+def uses_postgres() -> bool:
+    """True when the shared pg_trgm index serves searches (PostgreSQL, unless configured off)."""
+    choice = current_app.config.get("COMPANY_INDEX", "auto")
+    return choice == "postgres" or (choice == "auto" and db.engine.dialect.name == "postgresql")
+
+
+def refresh(team_id: int) -> None:
+    """Bring this process's index of the team up to date now (after a mirror write)."""
+    if not uses_postgres():
+        _registry().fresh(team_id)
+
+
+class _Registry:
+    """This process's in-memory indexes by team, each with the mirror revision it reflects."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._indexes: dict[int, tuple[MemoryCompanyIndex, int]] = {}
+
+    def fresh(self, team_id: int) -> MemoryCompanyIndex:
+        revision, total = _mirror_position(team_id)
+        with self._lock:
+            entry = self._indexes.get(team_id)
+            if entry is None:
+                index = MemoryCompanyIndex(_rows(team_id))
+            else:
+                index, held = entry
+                if revision > held:
+                    index.add(_rows(team_id, after=held))
+                if len(index) != total:  # rows were removed: a delta cannot show that
+                    index = MemoryCompanyIndex(_rows(team_id))
+            self._indexes[team_id] = (index, revision)
+            return index
+
+
+def _registry() -> _Registry:
+    return current_app.extensions.setdefault(_EXTENSION, _Registry())
+
+
+def _mirror_position(team_id: int) -> tuple[int, int]:
+    """The team's mirror revision and row count, as the mirror keeps them (one small read)."""
+    row = db.session.execute(
+        select(CompanySyncState.revision, CompanySyncState.total).where(
+            CompanySyncState.team_id == team_id
+        )
+    ).first()
+    return (row.revision or 0, row.total or 0) if row else (0, 0)
+
+
+def _rows(team_id: int, after: int | None = None) -> list[IndexedCompany]:
+    statement = select(
+        Company.itris_id, Company.name, Company.name_norm, Company.name_core, Company.name_key
+    ).where(Company.team_id == team_id)
+    if after is not None:
+        statement = statement.where(Company.revision > after)
+    return [
+        IndexedCompany(
+            itris_id,
+            name,
+            NormalisedName(tokens=tuple(norm.split()), core=tuple(core.split()), key=key),
+        )
+        for itris_id, name, norm, core, key in db.session.execute(statement)
+    ]

@@ -1,0 +1,130 @@
+"""The company part of a profile lookup: the matched company's facts and the warnings.
+
+Settings arrive as plain arguments (the caller resolves them for the user):
+
+- ``company_warning``: ``duplicates_and_similar`` | ``duplicates_only`` | ``off``;
+- ``company_warning_detail``: the attribute shown beside each candidate (``location``,
+  ``website``, ``contact_count``, ``owner``, ``id``);
+- ``displayed_company_info``: the facts shown for the matched company (a subset of
+  ``status``, ``owner``, ``contact_count``, ``location``, ``website``, ``last_updated``).
+
+The matched company is the team's remembered pick for this name (an alias) or else the only
+company with the same normalised key. It is shown as ``info`` and left out of the warnings;
+with several companies of the same key none is matched and all are warned about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from backend.companies import aliases, lookup
+from backend.companies.index import DUPLICATE, Candidate
+from backend.companies.models import Company
+from backend.db import db
+
+WARNING_MODES = ("duplicates_and_similar", "duplicates_only", "off")
+DETAIL_FIELDS = ("location", "website", "contact_count", "owner", "id")
+INFO_FIELDS = ("status", "owner", "contact_count", "location", "website", "last_updated")
+DEFAULT_SETTINGS = {
+    "company_warning": "duplicates_and_similar",
+    "company_warning_detail": "location",
+    "displayed_company_info": list(INFO_FIELDS),
+}
+MAX_WARNINGS = 5
+
+
+def company_warnings(
+    team_id: int,
+    name: str | None,
+    *,
+    company_warning: str = "duplicates_and_similar",
+    company_warning_detail: str = "location",
+    displayed_company_info: list[str] | tuple[str, ...] = INFO_FIELDS,
+    limit: int = MAX_WARNINGS,
+) -> dict[str, Any]:
+    """Return ``{info, warnings}`` for a profile's company name under the given settings."""
+    _check(company_warning, company_warning_detail, displayed_company_info)
+    if not name or not name.strip():
+        return {"info": None, "warnings": []}
+    candidates = lookup.index_for(team_id).search(name, limit=limit + 1)
+    alias_id = aliases.lookup(team_id, name)
+    duplicates = [c for c in candidates if c.reason == DUPLICATE]
+    if alias_id is not None:
+        matched_id, matched_by = alias_id, "alias"
+    elif len(duplicates) == 1:
+        matched_id, matched_by = duplicates[0].itris_id, "exact"
+    else:
+        matched_id, matched_by = None, None
+
+    rows = _rows(team_id, {c.itris_id for c in candidates} | {matched_id} - {None})
+    info = None
+    if matched_id is not None:
+        info = _info(matched_id, rows.get(matched_id), matched_by, displayed_company_info)
+    shown = [c for c in candidates if c.itris_id != matched_id and _shown(c, company_warning)]
+    return {
+        "info": info,
+        "warnings": [
+            _warning(c, rows.get(c.itris_id), company_warning_detail) for c in shown[:limit]
+        ],
+    }
+
+
+def _check(mode: str, detail: str, displayed) -> None:
+    if mode not in WARNING_MODES:
+        raise ValueError(f"company_warning must be one of {', '.join(WARNING_MODES)}")
+    if detail not in DETAIL_FIELDS:
+        raise ValueError(f"company_warning_detail must be one of {', '.join(DETAIL_FIELDS)}")
+    unknown = set(displayed) - set(INFO_FIELDS)
+    if unknown:
+        raise ValueError(f"displayed_company_info has unknown facts: {', '.join(sorted(unknown))}")
+
+
+def _shown(candidate: Candidate, mode: str) -> bool:
+    if mode == "off":
+        return False
+    return mode == "duplicates_and_similar" or candidate.reason == DUPLICATE
+
+
+def _rows(team_id: int, itris_ids: set[int]) -> dict[int, Company]:
+    if not itris_ids:
+        return {}
+    statement = select(Company).where(Company.team_id == team_id, Company.itris_id.in_(itris_ids))
+    return {row.itris_id: row for row in db.session.scalars(statement)}
+
+
+def _facts(row: Company) -> dict[str, Any]:
+    return {
+        "status": row.status if row.status is not None else row.status_id,
+        "owner": row.owner_user_id,
+        "contact_count": row.contact_count,
+        "location": row.location,
+        "website": row.website,
+        "last_updated": row.itris_updated_at.isoformat() if row.itris_updated_at else None,
+        "id": row.itris_id,
+    }
+
+
+def _info(itris_id: int, row: Company | None, matched_by: str, displayed) -> dict[str, Any]:
+    info: dict[str, Any] = {"itris_id": itris_id, "matched_by": matched_by}
+    if row is None:  # an alias to a company the mirror has not seen (yet)
+        info["name"] = None
+        return info
+    facts = _facts(row)
+    info["name"] = row.name
+    info.update({fact: facts[fact] for fact in INFO_FIELDS if fact in displayed})
+    return info
+
+
+def _warning(candidate: Candidate, row: Company | None, detail: str) -> dict[str, Any]:
+    value = _facts(row)[detail] if row is not None else None
+    if detail == "id":
+        value = candidate.itris_id
+    return {
+        "itris_id": candidate.itris_id,
+        "name": candidate.name,
+        "reason": candidate.reason,
+        "score": round(candidate.score, 1),
+        "detail": None if value is None else str(value),
+    }

@@ -1,0 +1,708 @@
+"""Company duplicate/similar search at CRM scale: 1,000,000 names, labelled queries, one run.
+
+Run: ``.venv/bin/python tests/bench/bench_companies.py`` (``make bench``); figures are printed
+and written to ``bench-results/companies.json``. ``--companies N`` / ``--queries N`` shrink it.
+
+The data: realistic company names from Faker's per-locale word lists (surnames, first names,
+towns of en_GB, en_US, en_IE, de_DE, fr_FR, es_ES, it_IT, nl_NL, and their legal suffixes),
+an English industry vocabulary and invented brands, decorated with generic words and legal
+forms. Each company's identity is its distinctive words (what the generator drew before
+decorating); identities are unique in the set.
+
+The queries: variants of names in the set made by real-world rules (legal form changed,
+case, ``&``/"and", punctuation, accents, country tags, generic words, "The", abbreviations,
+joined or split brands, one typo, typo plus legal change), each labelled with the company it
+must find; and names that must NOT be found as duplicates (new companies, one surname swapped
+for a near namesake such as Brown/Browne, the same brand in another industry), none of whose
+identity is in the set.
+
+Measured: build time, resident memory, p50/p99 latency, recall@5 (the labelled company among
+the candidates returned), precision of the warnings, the share of must-not-match queries
+flagged ``duplicate`` — for the embedded index, for PostgreSQL (pg_trgm, when 127.0.0.1:5432
+answers), and for exhaustive ``rapidfuzz.process.extract`` over every name (on a stated
+sample of queries: it takes over half a second each). PostgreSQL is timed on a stated sample
+too (``--pg-sample``): its trigram search takes a tenth of a second or more at this size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from backend.companies.index import (  # noqa: E402
+    DUPLICATE,
+    IndexedCompany,
+    MemoryCompanyIndex,
+    PostgresCompanyIndex,
+    columns_for,
+    postgres_ddl,
+)
+from backend.companies.normalise import normalise  # noqa: E402
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+LOCALES = ("en_GB", "en_US", "en_IE", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL")
+INDUSTRIES = _words("""
+Engineering Logistics Medical Dental Construction Plumbing Electrical Software Consulting
+Accountancy Legal Architecture Surveying Catering Hospitality Healthcare Pharmaceuticals
+Biotech Analytics Marketing Media Design Print Packaging Plastics Steel Metals Fabrication
+Joinery Roofing Scaffolding Glazing Flooring Interiors Landscaping Haulage Freight Shipping
+Aviation Motors Automotive Garages Tyres Energy Solar Renewables Utilities Water Telecoms
+Networks Security Cleaning Facilities Property Estates Lettings Homes Developments Finance
+Capital Investments Insurance Brokers Mortgages Wealth Advisory Training Education Academy
+Learning Care Nursing Pharmacy Optics Veterinary Foods Bakery Brewery Distillery Farms Dairy
+Textiles Fashion Furniture Lighting Electronics Robotics Automation Instruments Controls
+Hydraulics Pumps Valves Chemicals Coatings Paints Labs Diagnostics Imaging Studios Events
+Travel Tours Leisure Fitness Sports Recycling Waste Environmental Geotechnical Drilling
+Mining Quarries Timber Hardware Tools Machinery Cranes Lifts Doors Windows Kitchens
+Bathrooms Heating Ventilation Refrigeration Signs Displays Translation Publishing Software
+Digital Cloud Data Cyber Payments Fintech Telematics Medtech Agritech Partners Associates
+""")
+# Generic words the issue names: decoration, not identity (see normalise.GENERIC_WORDS).
+GENERIC = ("Group", "Holdings", "UK", "International", "Services", "Solutions", "Recruitment")
+BRAND_HEADS = _words("""
+North South East West Bright Blue Green Silver Gold Red Black White Oak Ash Elm Pine Birch
+Willow Maple Cedar Stone Iron Copper Kings Queens Crown Castle Bridge River Lake Hill Moor
+Fern Heather Thistle Rose Star Sun Moon Sky Cloud Storm Rain Snow Frost Wolf Fox Hawk Eagle
+Falcon Kestrel Raven Swan Heron Otter Badger Lion Tiger Bear Stag Hart Apex Summit Peak
+Vertex Nova Astra Vista Terra Aqua Pyro Zen Prime True Clear Swift Rapid Smart Bold
+""")
+BRAND_TAILS = _words("""
+water field gate bridge stone well view point line tech soft works hub wood ford ley worth
+ham wick dale side haven crest mark path way wave light bay mere brook vale park croft
+bank port shore wind fire forge craft spring gen logic ware scape sphere core link net
+""")
+LEGAL = {
+    "en": ("Ltd", "Limited", "Ltd.", "plc", "PLC", "LLP", "Limited", "Ltd"),
+    "us": ("Inc", "Inc.", "LLC", "Corp", "Corporation", "Co."),
+    "de": ("GmbH", "AG", "GmbH & Co. KG", "KG", "e.V."),
+    "fr": ("SA", "S.A.", "SARL", "S.A.S."),
+    "es": ("S.A.", "S.L.", "S.L.U."),
+    "it": ("S.p.A.", "s.r.l.", "SRL"),
+    "nl": ("B.V.", "BV", "N.V."),
+}
+LOCALE_LEGAL = {
+    "en_GB": "en", "en_IE": "en", "en_US": "us", "de_DE": "de", "fr_FR": "fr",
+    "es_ES": "es", "it_IT": "it", "nl_NL": "nl",
+}  # fmt: skip
+ABBREVIATE = {"Brothers": "Bros", "International": "Intl", "Services": "Svcs"}
+KEYBOARD = {
+    c: n
+    for row in ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    for i, c in enumerate(row)
+    for n in [row[max(i - 1, 0)] + row[min(i + 1, len(row) - 1)]]
+}
+
+
+# --- Word lists from Faker ------------------------------------------------------------------
+def faker_words():
+    """Surnames, first names and towns from Faker's providers in several locales."""
+    surnames, first, towns = {}, set(), set()
+    for locale in LOCALES:
+        person = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        address = importlib.import_module(f"faker.providers.address.{locale}").Provider
+        last = person.last_names
+        weights = dict(last) if isinstance(last, dict) else dict.fromkeys(last, 1.0)
+        total = sum(weights.values())
+        for name, weight in weights.items():
+            if name.isalpha() or "-" in name or " " in name:
+                surnames.setdefault(name, (locale, 0.0))
+                loc, w = surnames[name]
+                surnames[name] = (loc, w + weight / total)
+        first.update(n for n in getattr(person, "first_names", ()) if n.isalpha())
+        towns.update(t for t in getattr(address, "cities", ()) or () if len(t) < 20)
+    gb = importlib.import_module("faker.providers.address.en_GB").Provider
+    for prefix in gb.city_prefixes:
+        for suffix in gb.city_suffixes:
+            towns.add(f"{prefix} {sorted(first)[hash(suffix) % 50]}{suffix}")
+    names = sorted(surnames)
+    return (
+        names,
+        [surnames[n][1] for n in names],
+        [surnames[n][0] for n in names],
+        sorted(first),
+        sorted(towns),
+    )
+
+
+# --- Companies --------------------------------------------------------------------------
+def fold_identity(words: list[str]) -> str:
+    """The generator's own notion of identity: distinctive words, accents and case folded."""
+    text = " ".join(words).replace("&", " and ")
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if ch.isalnum() or ch == " ")
+    return "".join(w for w in text.split() if w not in ("and", "the", "of"))
+
+
+class Generator:
+    """Draw companies: distinctive words, then decoration (generic words, legal form)."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.surnames, self.weights, self.origin, self.first, self.towns = faker_words()
+        self.cum = list(_cumulative(self.weights))
+        self.brands = [h + t for h in BRAND_HEADS for t in BRAND_TAILS]
+        lorem = importlib.import_module("faker.providers.lorem.en_US").Provider.word_list
+        self.words = [w.title() for w in lorem if len(w) > 3]
+
+    def surname(self) -> tuple[str, str]:
+        i = self.rng.choices(range(len(self.surnames)), cum_weights=self.cum)[0]
+        return self.surnames[i], self.origin[i]
+
+    def company(self) -> tuple[list[str], str]:
+        """Return (distinctive words, locale) of one company."""
+        rng, roll = self.rng, self.rng.random()
+        industry = rng.choice(INDUSTRIES)
+        if roll < 0.22:
+            last, loc = self.surname()
+            return [last, industry], loc
+        if roll < 0.32:
+            (a, loc), (b, _) = self.surname(), self.surname()
+            if rng.random() < 0.3:
+                return [a, "&", b, "&", self.surname()[0]], loc
+            return [a, "&", b], loc
+        if roll < 0.52:
+            brand = rng.choice(self.brands)
+            if rng.random() < 0.3:
+                brand = f"{rng.choice(BRAND_HEADS)} {rng.choice(self.words)}"
+            return [*brand.split(), industry], "en_GB"
+        if roll < 0.62:
+            return [rng.choice(self.towns), industry], "en_GB"
+        if roll < 0.70:
+            last, loc = self.surname()
+            return [rng.choice(self.first), last, industry], loc
+        if roll < 0.77:
+            letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTW") for _ in range(rng.choice((2, 3))))
+            return [letters, industry], "en_GB"
+        if roll < 0.84:
+            last, loc = self.surname()
+            return [last, rng.choice(("Brothers", "& Sons", "& Daughters", "Family"))], loc
+        if roll < 0.92:
+            (a, loc), (b, _) = self.surname(), self.surname()
+            return [f"{a}-{b}", industry], loc
+        return [rng.choice(self.brands)], "en_GB"
+
+    def decorate(self, words: list[str], locale: str) -> str:
+        """Dress distinctive words as a company name: maybe a generic word, maybe a legal form."""
+        rng = self.rng
+        parts = list(words)
+        if rng.random() < 0.25:
+            parts.append(rng.choice(GENERIC))
+        if rng.random() < 0.8:
+            parts.append(rng.choice(LEGAL[LOCALE_LEGAL.get(locale, "en")]))
+        return " ".join(parts)
+
+
+def _cumulative(weights):
+    total = 0.0
+    for w in weights:
+        total += w
+        yield total
+
+
+def build_companies(gen: Generator, n: int):
+    """Return ``n`` companies with unique identities: names, words, locales, identities."""
+    names, words, locales, identity_of = [], [], [], {}
+    while len(names) < n:
+        core, locale = gen.company()
+        identity = fold_identity(core)
+        if not identity or identity in identity_of:
+            continue
+        identity_of[identity] = len(names)
+        names.append(gen.decorate(core, locale))
+        words.append(core)
+        locales.append(locale)
+    return names, words, locales, identity_of
+
+
+# --- Queries ----------------------------------------------------------------------------
+def typo(word: str, rng: random.Random) -> str:
+    """One realistic typing error in a word of five letters or more."""
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("sub", "swap", "drop", "double"))
+    if kind == "sub":
+        c = word[i].lower()
+        return word[:i] + rng.choice(KEYBOARD.get(c, "e")) + word[i + 1 :]
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
+def variant(words, locale, rule, rng: random.Random, gen: Generator) -> str | None:
+    """A name for the same company under one real-world variation rule, or None."""
+    words = list(words)
+    legal = LEGAL[LOCALE_LEGAL.get(locale, "en")]
+    suffix = [rng.choice(legal)] if rng.random() < 0.7 else []
+    if rule == "legal_form":
+        return " ".join(words + [rng.choice(legal + ("Limited", "Ltd", "PLC"))])
+    if rule == "case":
+        text = " ".join(words + suffix)
+        return text.upper() if rng.random() < 0.5 else text.lower()
+    if rule == "ampersand":
+        if "&" in words:
+            return " ".join("and" if w == "&" else w for w in words + suffix)
+        return None
+    if rule == "punctuation":
+        if len(words[0]) <= 3 and words[0].isupper():
+            words[0] = ".".join(words[0]) + "."
+        elif any("-" in w for w in words):
+            words = [w.replace("-", " ") for w in words]
+        else:
+            words[0] = words[0] + ","
+        return " ".join(words + suffix)
+    if rule == "accents":
+        text = " ".join(words + suffix)
+        folded = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
+        if folded != text:
+            return folded
+        for plain, accented in (("e", "é"), ("o", "ö"), ("a", "á"), ("u", "ü")):
+            if plain in text:
+                return text.replace(plain, accented, 1)
+        return None
+    if rule == "country_tag":
+        tag = rng.choice(("(UK)", "(U.K.)", "UK", "(Europe)", "(GB)"))
+        return " ".join(words + [tag] + suffix)
+    if rule == "generic_word":
+        return " ".join(words + [rng.choice(GENERIC)] + suffix)
+    if rule == "the":
+        return " ".join(["The"] + words + suffix)
+    if rule == "abbreviation":
+        swapped = [ABBREVIATE.get(w, w) for w in words]
+        if swapped != words:
+            return " ".join(swapped + suffix)
+        return " ".join(words + ["Intl"] + suffix)
+    if rule == "joined_or_split":
+        for i, w in enumerate(words):
+            for tail in BRAND_TAILS:
+                if w.endswith(tail) and len(w) > len(tail) + 2:
+                    words[i] = w[: -len(tail)] + " " + tail.title()
+                    return " ".join(words + suffix)
+        if len(words) >= 2 and words[0].isalpha() and words[1].isalpha():
+            return " ".join([words[0] + words[1].lower()] + words[2:] + suffix)
+        return None
+    if rule in ("typo", "typo_and_legal"):
+        long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if not long:
+            return None
+        i = rng.choice(long)
+        words[i] = typo(words[i], rng)
+        if rule == "typo_and_legal":
+            suffix = [rng.choice(legal + ("Limited", "Group Ltd"))]
+        return " ".join(words + suffix)
+    raise ValueError(rule)
+
+
+RULES = (
+    "legal_form", "case", "ampersand", "punctuation", "accents", "country_tag", "generic_word",
+    "the", "abbreviation", "joined_or_split", "typo", "typo", "typo_and_legal",
+)  # fmt: skip
+EXPECT_DUPLICATE = set(RULES) - {"typo", "typo_and_legal"}
+
+
+def build_queries(gen, companies, n_variants: int, n_negatives: int):
+    """Labelled queries: (text, kind, rule, expected position or None)."""
+    names, words, locales, identity_of = companies
+    rng = random.Random(7)
+    queries = []
+    while len(queries) < n_variants:
+        pos = rng.randrange(len(names))
+        rule = rng.choice(RULES)
+        text = variant(words[pos], locales[pos], rule, rng, gen)
+        if text and fold_identity(text.split()) != "":
+            queries.append({"text": text, "kind": "variant", "rule": rule, "expect": pos})
+    by_surname = {}
+    for name in gen.surnames:
+        by_surname.setdefault(len(name), []).append(name)
+    negatives = []
+    while len(negatives) < n_negatives:
+        roll = rng.random()
+        if roll < 0.5:
+            core, locale = gen.company()
+            rule = "new_company"
+        else:
+            pos = rng.randrange(len(names))
+            core, locale = list(words[pos]), locales[pos]
+            if roll < 0.8:
+                rule = "near_namesake"
+                i = 0
+                near = [
+                    s
+                    for s in by_surname.get(len(core[i]), []) + by_surname.get(len(core[i]) + 1, [])
+                    if s != core[i] and fuzz.ratio(s, core[i]) >= 75
+                ]
+                if not near:
+                    continue
+                core[i] = rng.choice(near)
+            else:
+                rule = "other_industry"
+                if core[-1] not in INDUSTRIES:
+                    continue
+                core[-1] = rng.choice([i for i in INDUSTRIES if i != core[-1]])
+        if fold_identity(core) in identity_of:
+            continue
+        negatives.append(
+            {"text": gen.decorate(core, locale), "kind": "negative", "rule": rule, "expect": None}
+        )
+    return queries + negatives
+
+
+# --- Measuring --------------------------------------------------------------------------
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def evaluate(queries, results, ids_of_expected):
+    """Recall@5, precision of warnings and false duplicates, from per-query candidate lists."""
+    variants = [(q, r) for q, r in zip(queries, results, strict=True) if q["kind"] == "variant"]
+    negatives = [(q, r) for q, r in zip(queries, results, strict=True) if q["kind"] == "negative"]
+    found = [ids_of_expected(q) in {c[0] for c in r[:5]} for q, r in variants]
+    top1 = [bool(r) and r[0][0] == ids_of_expected(q) for q, r in variants]
+    dup_flags = [(q, c) for q, r in variants + negatives for c in r if c[2] == DUPLICATE]
+    dup_right = sum(1 for q, c in dup_flags if q["expect"] is not None and c[0] == q["expect"])
+    per_rule = {}
+    for (q, _), hit in zip(variants, found, strict=True):
+        per_rule.setdefault(q["rule"], []).append(hit)
+    exp_dup = [(q, r) for q, r in variants if q["rule"] in EXPECT_DUPLICATE]
+    return {
+        "queries": len(queries),
+        "variant_queries": len(variants),
+        "negative_queries": len(negatives),
+        "recall_at_5": round(sum(found) / max(len(found), 1), 4),
+        "top1_precision": round(sum(top1) / max(len(top1), 1), 4),
+        "duplicate_precision": round(dup_right / max(len(dup_flags), 1), 4),
+        "duplicate_recall_on_key_preserving_variants": round(
+            sum(any(c[0] == q["expect"] and c[2] == DUPLICATE for c in r) for q, r in exp_dup)
+            / max(len(exp_dup), 1),
+            4,
+        ),
+        "negatives_flagged_duplicate": round(
+            sum(any(c[2] == DUPLICATE for c in r) for _, r in negatives) / max(len(negatives), 1),
+            4,
+        ),
+        "negatives_flagged_similar": round(
+            sum(bool(r) for _, r in negatives) / max(len(negatives), 1), 4
+        ),
+        "recall_at_5_by_rule": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_rule.items())},
+    }
+
+
+def timed_search(search, queries):
+    results, latencies = [], []
+    for q in queries:
+        start = time.perf_counter()
+        found = search(q["text"])
+        latencies.append((time.perf_counter() - start) * 1000)
+        results.append([(c.itris_id, c.name, c.reason, c.score) for c in found])
+    return results, latencies
+
+
+def latency_summary(latencies):
+    return {
+        "p50_ms": round(percentile(latencies, 50), 3),
+        "p99_ms": round(percentile(latencies, 99), 3),
+        "mean_ms": round(statistics.fmean(latencies), 3),
+        "max_ms": round(max(latencies), 3),
+    }
+
+
+def bench_embedded(companies, queries):
+    names = companies[0]
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    index = MemoryCompanyIndex(IndexedCompany(i, name) for i, name in enumerate(names))
+    build_s = time.perf_counter() - start
+    gc.collect()
+    after = rss_mb()
+    structures = index_structures_mb(index)
+    for q in queries[:50]:  # warm caches the way a running server has them
+        index.search(q["text"] + " warm")
+    results, latencies = timed_search(index.search, queries)
+    return index, {
+        "build_s": round(build_s, 2),
+        "rss_index_mb": round(after - before, 1),
+        "index_structures_mb": structures,
+        "rss_process_mb": round(after, 1),
+        **latency_summary(latencies),
+        **evaluate(queries, results, lambda q: q["expect"]),
+    }
+
+
+def index_structures_mb(index) -> float:
+    """What the embedded index's own arrays, buffers and vocabulary occupy."""
+    import numpy as np
+
+    total = 0
+    for segment in (index._main, index._small):
+        for value in vars(segment).values():
+            if isinstance(value, np.ndarray):
+                total += value.nbytes
+        for strings in (segment.names, segment.texts):
+            total += len(strings._buffer) + strings._ends.itemsize * len(strings._ends)
+        total += sys.getsizeof(segment.vocab) + sys.getsizeof(segment.words)
+        total += sum(sys.getsizeof(word) for word in segment.words)
+    return round(total / 2**20, 1)
+
+
+def bench_exhaustive(companies, queries, sample: int, scorer=fuzz.token_sort_ratio):
+    """Exhaustive rapidfuzz over every name; a score of 90+ taken as a duplicate."""
+    names = companies[0]
+    chosen = stratified(queries, sample, seed=11)
+    choices = [name.lower() for name in names]
+
+    def search(text):
+        hits = process.extract(text.lower(), choices, scorer=scorer, limit=5, processor=None)
+        return [
+            _Hit(pos, names[pos], DUPLICATE if score >= 90 else "similar", score)
+            for _, score, pos in hits
+        ]
+
+    results, latencies = timed_search(search, chosen)
+    return chosen, {
+        "method": f"rapidfuzz.process.extract({scorer.__name__}) over all lower-cased names, "
+        "limit 5; score >= 90 counted as duplicate",
+        "sampled_queries": sample,
+        **latency_summary(latencies),
+        **evaluate(chosen, results, lambda q: q["expect"]),
+    }
+
+
+class _Hit(tuple):
+    def __new__(cls, itris_id, name, reason, score):
+        return super().__new__(cls, (itris_id, name, reason, score))
+
+    itris_id = property(lambda self: self[0])
+    name = property(lambda self: self[1])
+    reason = property(lambda self: self[2])
+    score = property(lambda self: self[3])
+
+
+def stratified(queries, sample: int, seed: int):
+    """A sample of the queries keeping the share of variants and must-not-match ones."""
+    rng = random.Random(seed)
+    variants = [q for q in queries if q["kind"] == "variant"]
+    negatives = [q for q in queries if q["kind"] == "negative"]
+    n_var = min(len(variants), round(sample * len(variants) / len(queries)))
+    return rng.sample(variants, n_var) + rng.sample(negatives, min(len(negatives), sample - n_var))
+
+
+def bench_postgres(companies, queries, url: str, sample: int):
+    """Bulk-load the names into the mirror table in a scratch schema, index, query a sample."""
+    try:
+        import psycopg
+        from sqlalchemy import create_engine, text
+    except ImportError as exc:  # pragma: no cover
+        return {"skipped": f"missing driver: {exc}"}
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:
+        return {"skipped": f"PostgreSQL does not answer at {url}: {exc}".strip()}
+
+    from backend.companies.models import Company
+
+    names = companies[0]
+    schema = f"bench_companies_{os.getpid()}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(url, execution_options={"schema_translate_map": {None: schema}})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE {schema}.teams (id integer PRIMARY KEY)"))
+            conn.execute(text(f"INSERT INTO {schema}.teams VALUES (1)"))
+            Company.__table__.create(conn)
+        start = time.perf_counter()
+        raw = admin.raw_connection()
+        try:
+            cursor = raw.cursor()
+            columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
+            with cursor.copy(f"COPY {schema}.companies ({columns}) FROM STDIN") as copy:
+                for i, name in enumerate(names):
+                    cols = columns_for(normalise(name))
+                    copy.write_row(
+                        (1, i, name, cols["name_norm"], cols["name_core"], cols["name_key"], 0,
+                         "2024-01-01T00:00:00+00:00")
+                    )  # fmt: skip
+            raw.commit()
+        finally:
+            raw.close()
+        load_s = time.perf_counter() - start
+        start = time.perf_counter()
+        with admin.begin() as conn:
+            for statement in postgres_ddl(f"{schema}.companies"):
+                conn.execute(text(statement))
+            conn.execute(text(f"ANALYZE {schema}.companies"))
+        index_s = time.perf_counter() - start
+        index = PostgresCompanyIndex(engine, Company.__table__, team_id=1)
+        for q in queries[:20]:
+            index.search(q["text"])
+        chosen = stratified(queries, sample, seed=13)
+        results, latencies = timed_search(index.search, chosen)
+        with admin.connect() as conn:
+            size = conn.scalar(
+                text(f"SELECT pg_total_relation_size('{schema}.companies') / 1048576.0")
+            )
+        return {
+            "build_s": round(load_s + index_s, 2),
+            "bulk_load_s": round(load_s, 2),
+            "index_s": round(index_s, 2),
+            "table_and_indexes_mb": round(float(size), 1),
+            "sampled_queries": len(chosen),
+            **latency_summary(latencies),
+            **evaluate(chosen, results, lambda q: q["expect"]),
+        }
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+        admin.dispose()
+
+
+TARGETS = {
+    "p50_ms": ("<=", 2.0),
+    "p99_ms": ("<=", 10.0),
+    "recall_at_5": (">=", 0.98),
+    "negatives_flagged_duplicate": ("<=", 0.05),
+    "speed_ratio": (">=", 150.0),
+    "build_s": ("<=", 60.0),
+    "rss_process_mb": ("<=", 1024.0),
+}
+
+
+def check_targets(embedded: dict, ratio: float) -> dict:
+    figures = {**embedded, "speed_ratio": ratio}
+    verdicts = {}
+    for key, (op, bound) in TARGETS.items():
+        value = figures[key]
+        ok = value <= bound if op == "<=" else value >= bound
+        verdicts[key] = {"value": value, "target": f"{op} {bound}", "met": ok}
+    return verdicts
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=1_000_000)
+    parser.add_argument("--variants", type=int, default=1000)
+    parser.add_argument("--negatives", type=int, default=500)
+    parser.add_argument("--exhaustive-sample", type=int, default=100)
+    parser.add_argument("--wratio-sample", type=int, default=10)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--pg-sample", type=int, default=300, help="queries timed on PostgreSQL")
+    parser.add_argument("--out", default=str(ROOT / "bench-results" / "companies.json"))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    print(f"generating {args.companies:,} company names ...", flush=True)
+    t0 = time.perf_counter()
+    gen = Generator(seed=20240601)
+    companies = build_companies(gen, args.companies)
+    queries = build_queries(gen, companies, args.variants, args.negatives)
+    gen_s = time.perf_counter() - t0
+    print(f"  {gen_s:.1f} s; {len(queries)} labelled queries; e.g. {companies[0][:4]}")
+    companies = (companies[0],)  # only the names from here on: free the generator's tables
+    del gen
+    gc.collect()
+
+    print("embedded index ...", flush=True)
+    index, embedded = bench_embedded(companies, queries)
+    print(_line("embedded", embedded))
+    del index
+    gc.collect()
+
+    print(f"exhaustive rapidfuzz on {args.exhaustive_sample} sampled queries ...", flush=True)
+    _, exhaustive = bench_exhaustive(companies, queries, args.exhaustive_sample)
+    print(_line("exhaustive", exhaustive))
+    # WRatio (the scorer the index re-ranks with) is ~4x slower again: timed on a few queries.
+    _, wratio = bench_exhaustive(companies, queries, args.wratio_sample, scorer=fuzz.WRatio)
+    print(_line("exhaustive WRatio", wratio))
+    ratio = round(exhaustive["mean_ms"] / embedded["mean_ms"], 1)
+    ratio_p50 = round(exhaustive["p50_ms"] / embedded["p50_ms"], 1)
+
+    postgres = {"skipped": "--no-postgres"}
+    if not args.no_postgres:
+        print("PostgreSQL (pg_trgm) ...", flush=True)
+        postgres = bench_postgres(companies, queries, args.pg_url, args.pg_sample)
+        print(_line("postgres", postgres))
+
+    result = {
+        "benchmark": "company duplicate/similar search",
+        "command": "python tests/bench/bench_companies.py " + " ".join(argv or sys.argv[1:]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "companies": len(companies[0]),
+        "generation_s": round(gen_s, 1),
+        "embedded": embedded,
+        "exhaustive": exhaustive,
+        "exhaustive_wratio": wratio,
+        "speed_ratio_mean": ratio,
+        "speed_ratio_p50": ratio_p50,
+        "postgres": postgres,
+        "targets": check_targets(embedded, ratio),
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"speed ratio (mean) {ratio}x, (p50) {ratio_p50}x")
+    for key, verdict in result["targets"].items():
+        mark = "ok " if verdict["met"] else "MISS"
+        print(f"  [{mark}] {key}: {verdict['value']} (target {verdict['target']})")
+    print(f"written to {out} in {result['total_s']} s")
+    return 0
+
+
+def _line(label: str, figures: dict) -> str:
+    if "skipped" in figures:
+        return f"  {label}: skipped — {figures['skipped']}"
+    buf = io.StringIO()
+    keys = (
+        "build_s", "index_structures_mb", "rss_index_mb", "rss_process_mb", "p50_ms",
+        "p99_ms", "recall_at_5", "top1_precision", "duplicate_precision",
+        "negatives_flagged_duplicate", "negatives_flagged_similar",
+    )  # fmt: skip
+    buf.write(f"  {label}: ")
+    buf.write(", ".join(f"{k}={figures[k]}" for k in keys if k in figures))
+    if "recall_at_5_by_rule" in figures:
+        buf.write("\n    recall@5 by rule: " + json.dumps(figures["recall_at_5_by_rule"]))
+    return buf.getvalue()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""The company index contract, for the embedded index and the shared PostgreSQL one."""
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from backend.companies.index import (
+    DUPLICATE,
+    SIMILAR,
+    IndexedCompany,
+    MemoryCompanyIndex,
+    PostgresCompanyIndex,
+    postgres_ddl,
+)
+from backend.companies.models import Company
+from backend.models import Team
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# The sandbox's well-known companies (backend/sandbox/seed.py).
+KNOWN = {
+    30001: "Hays plc",
+    30002: "Hays Specialist Recruitment Limited",
+    30003: "Hayes Recruitment",
+    30004: "Smith & Sons Ltd",
+    30005: "Smith and Sons",
+    30006: "Acme UK",
+    30007: "ACME (U.K.) Limited",
+    30008: "Michael Page International (UK) Ltd",
+    30009: "Michael Page",
+    30010: "Browne Medical",
+    30011: "Brown Medical",
+    30012: "Northwind Logistics Ltd",
+    30013: "Brightwater Software Limited",
+    30014: "Kestrel Engineering Group",
+}
+FILLER = [
+    "Oakfield Dental Ltd", "Silverline Roofing", "Patel Pharmacy Ltd", "Jones & Jones LLP",
+    "Redbridge Surveying", "Castlegate Catering Ltd", "Harrow Glazing", "Evans Haulage plc",
+    "Greenway Landscaping", "Northgate Security Ltd", "Kingsmead Cleaning", "Pine Tree Foods",
+]  # fmt: skip
+
+
+def _postgres_engine():
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001  (any failure to connect means "not here")
+        pytest.skip(f"PostgreSQL does not answer on 127.0.0.1:5432 ({type(exc).__name__})")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def pg_schema():
+    """A private schema with the mirror table and its trigram index; dropped afterwards."""
+    admin = _postgres_engine()
+    schema = f"test_companies_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(PG_URL, execution_options={"schema_translate_map": {None: schema}})
+    with engine.begin() as conn:
+        Team.__table__.create(conn)
+        Company.__table__.create(conn)
+        conn.execute(Team.__table__.insert(), [{"id": 1, "name": "one"}, {"id": 2, "name": "two"}])
+    with admin.begin() as conn:
+        for statement in postgres_ddl(f"{schema}.companies"):
+            conn.execute(text(statement))
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
+def make_index(request):
+    """Build an index of the given kind holding ``companies`` (for team 1)."""
+    created = []
+
+    def make(companies, team_id=1):
+        items = [IndexedCompany(i, name) for i, name in companies.items()]
+        if request.param == "memory":
+            return MemoryCompanyIndex(items)
+        engine = request.getfixturevalue("pg_schema")
+        _clear(engine, team_id)
+        index = PostgresCompanyIndex(engine, Company.__table__, team_id)
+        index.add(items)
+        created.append((engine, team_id))
+        return index
+
+    yield make
+    for engine, team_id in created:
+        _clear(engine, team_id)
+
+
+def _clear(engine, team_id):
+    table = Company.__table__
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(table.c.team_id == team_id))
+
+
+@pytest.fixture
+def known(make_index):
+    return make_index({**KNOWN, **{40001 + i: n for i, n in enumerate(FILLER)}})
+
+
+def ids(candidates):
+    return [c.itris_id for c in candidates]
+
+
+def test_an_empty_index_finds_nothing(make_index):
+    index = make_index({})
+    assert len(index) == 0
+    assert index.search("Hays plc") == []
+
+
+def test_the_same_key_is_a_duplicate_and_ranks_first(known):
+    found = known.search("HAYS Limited")
+    assert found[0].itris_id == 30001
+    assert found[0].reason == DUPLICATE
+    assert found[0].score == 100
+    # Hays Specialist Recruitment and Hayes Recruitment are similar, not duplicates.
+    rest = {c.itris_id: c for c in found[1:]}
+    assert {30002, 30003} <= set(rest)
+    assert all(c.reason == SIMILAR and c.score < 100 for c in rest.values())
+
+
+def test_every_company_with_the_key_is_a_duplicate(known):
+    found = known.search("Smith and Sons Limited")
+    duplicates = {c.itris_id for c in found if c.reason == DUPLICATE}
+    assert duplicates == {30004, 30005}
+    found = known.search("Acme")
+    assert {c.itris_id for c in found if c.reason == DUPLICATE} == {30006, 30007}
+
+
+def test_a_near_namesake_is_similar_not_duplicate(known):
+    found = known.search("Browne Medical Ltd")
+    assert [(c.itris_id, c.reason) for c in found[:2]] == [
+        (30010, DUPLICATE),
+        (30011, SIMILAR),
+    ]
+    assert 90 <= found[1].score < 100
+
+
+def test_a_typo_finds_the_company_as_similar(known):
+    found = known.search("Kestrl Engineering")
+    assert found[0].itris_id == 30014
+    assert found[0].reason == SIMILAR
+    assert found[0].score >= 90
+
+
+def test_results_are_ranked_and_limited(known):
+    found = known.search("Hays", limit=2)
+    assert len(found) == 2
+    found = known.search("Hays", limit=5)
+    order = [(c.reason != DUPLICATE, -c.score) for c in found]
+    assert order == sorted(order)
+    assert all(0 < c.score <= 100 for c in found)
+
+
+def test_an_unrelated_name_finds_nothing(known):
+    assert known.search("Zyxwv Quantum Aerospace") == []
+    assert known.search("") == []
+    assert known.search("Ltd") == []  # only a legal form: nothing distinctive to look for
+
+
+def test_add_replaces_a_company_by_itris_id(known):
+    known.add([IndexedCompany(30001, "Hays Travel")])
+    assert 30001 not in ids(c for c in known.search("Hays plc") if c.reason == DUPLICATE)
+    assert known.search("Hays Travel Ltd")[0].itris_id == 30001
+    assert len(known) == len(KNOWN) + len(FILLER)
+
+
+def test_added_companies_are_found_at_once(known):
+    known.add([IndexedCompany(50001, "Quillon Ventilation Ltd")])
+    assert known.search("Quillon Ventilation")[0].itris_id == 50001
+    assert len(known) == len(KNOWN) + len(FILLER) + 1
+
+
+def test_remove_forgets_a_company(known):
+    known.remove([30010, 99999])
+    found = known.search("Browne Medical")
+    assert 30010 not in ids(found)
+    assert found[0].itris_id == 30011  # Brown Medical remains, as similar
+    assert len(known) == len(KNOWN) + len(FILLER) - 1
+
+
+def test_many_names_with_common_words(make_index):
+    # Enough companies sharing words that common ones only re-weight the rarer ones' hits.
+    names = {
+        i: f"{surname} {trade} {suffix}"
+        for i, (surname, trade, suffix) in enumerate(
+            (s, t, x)
+            for s in ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Davies")
+            for t in ("Plumbing", "Electrical", "Roofing", "Dental", "Logistics", "Catering")
+            for x in ("Ltd", "Limited", "plc", "Group", "Services")
+        )
+    }
+    names[9999] = "Taylor Wimpey plc"
+    index = make_index(names)
+    found = index.search("Taylor Wimpy")
+    assert found[0].itris_id == 9999
+    found = index.search("Wilson Catering")
+    assert {c.reason for c in found[:5]} == {DUPLICATE}
+    assert all("Wilson Catering" in c.name for c in found[:5])
+
+
+@pytest.mark.postgres
+def test_teams_share_the_table_but_not_their_companies(pg_schema):
+    # The embedded index holds one team by construction; the shared table holds them all.
+    one = PostgresCompanyIndex(pg_schema, Company.__table__, team_id=1)
+    two = PostgresCompanyIndex(pg_schema, Company.__table__, team_id=2)
+    for team_id in (1, 2):
+        _clear(pg_schema, team_id)
+    try:
+        one.add([IndexedCompany(1, "Hays plc")])
+        two.add([IndexedCompany(2, "Hays Specialist Recruitment")])
+        assert ids(two.search("Hays")) == [2]
+        assert ids(one.search("Hays")) == [1]
+        two.remove([1])  # another team's id: nothing of team 1 goes
+        assert len(one) == 1
+    finally:
+        for team_id in (1, 2):
+            _clear(pg_schema, team_id)
+
+
+def test_the_small_segment_merges_into_the_large_one():
+    index = MemoryCompanyIndex([IndexedCompany(i, f"Company {i} Widgets") for i in range(50)])
+    index.merge_min = 3
+    index.merge_ratio = 0.01
+    index.add([IndexedCompany(1000 + i, f"Gadget Works {i}") for i in range(5)])
+    index.remove([3])
+    assert len(index) == 54
+    assert index.search("Gadget Works 4")[0].itris_id == 1004
+    assert index.search("Company 7 Widgets")[0].itris_id == 7
+    assert 3 not in ids(index.search("Company 3 Widgets"))
+
+
+@pytest.mark.postgres
+def test_the_migration_creates_the_trigram_index_on_postgresql():
+    from alembic import command
+
+    from backend.db import Database, alembic_config
+
+    admin = _postgres_engine().execution_options(isolation_level="AUTOCOMMIT")
+    name = f"itris_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    database = Database(url)
+    try:
+        database.upgrade()
+        inspector = inspect(database.engine)
+        assert "ix_companies_name_core_trgm" in {
+            i["name"] for i in inspector.get_indexes("companies")
+        }
+        assert {"company_aliases", "company_sync_states"} <= set(inspector.get_table_names())
+        command.downgrade(alembic_config(url), "0001")
+        assert "companies" not in inspect(database.engine).get_table_names()
+    finally:
+        database.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_the_migration_matches_the_models_on_sqlite(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from backend.db import Base, Database
+
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    database.upgrade()
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    database.dispose()
+    ours = [d for d in diff if "compan" in repr(d)]
+    assert ours == []
