@@ -10,8 +10,18 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: install  ## the demo: sandbox + backend + worker, sign-in details printed
 	$(BIN)/itris-sync demo
 
+# The engine and API suites again on PostgreSQL + Redis, the scale-out storage.
+SCALE_SUITES := tests/test_accounts.py tests/test_integration_api.py tests/test_settings.py \
+	tests/test_campaigns.py tests/test_jobs.py tests/test_sync_engine.py \
+	tests/test_sync_matching.py tests/test_sync_reliability.py
+
 test: install chromium lint  ## every test, browser tests included
 	$(BIN)/pytest
+	@if $(BIN)/python tests/services.py; then \
+		set -- $$($(BIN)/python tests/services.py --urls); \
+		echo "== the engine and API suites on PostgreSQL ($$1) + Redis ($$2)"; \
+		ITRIS_SYNC_TEST_DATABASE_URL=$$1 ITRIS_SYNC_TEST_QUEUE_URL=$$2 $(BIN)/pytest $(SCALE_SUITES); \
+	else echo "PostgreSQL or Redis is not answering: skipped the scale-out run (SQLite run above passed)"; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from backend import create_app
+from backend.companies.cli import register as register_company_commands
 
 DEMO_TEAM = "Demo Recruitment"
 DEMO_USERS = (
@@ -32,6 +33,9 @@ def main():
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+register_company_commands(main)
 
 
 @main.group()
@@ -110,11 +114,10 @@ def _serve(app, host, port, threads, worker):
 @with_appcontext
 def worker(workers):
     """Run a queue consumer (any number of these, on any number of hosts)."""
-    import backend.jobs  # noqa: F401  (registers the tasks)
-    from backend.queue import huey
+    from backend.queue import create_consumer
 
     current_app.extensions["db"].upgrade()
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    create_consumer(workers).run()
 
 
 @main.command()

@@ -34,6 +34,9 @@ DEFAULTS = {
     "AUTO_MIGRATE": False,
     "START_WORKER": False,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "PUSH_MAX_ATTEMPTS": 8,
+    "PUSH_RETRY_BASE_S": 2.0,
+    "PUSH_LEASE_S": 300,
 }
 
 

@@ -76,6 +76,8 @@ class Database:
     def init_app(self, app) -> None:
         app.extensions["db"] = self
         app.teardown_appcontext(lambda _exc: self.session.remove())
+        event.listen(self.session, "after_commit", _run_after_commit)
+        event.listen(self.session, "after_rollback", _forget_after_commit)
 
     def dispose(self) -> None:
         self.session.remove()
@@ -88,6 +90,20 @@ class Database:
         command.upgrade(
             alembic_config(self.engine.url.render_as_string(hide_password=False)), revision
         )
+
+
+def after_commit(session, callback) -> None:
+    """Run ``callback()`` once the session's current transaction commits (not on rollback)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def _forget_after_commit(session) -> None:
+    session.info.pop("after_commit", None)
 
 
 def alembic_config(url: str):

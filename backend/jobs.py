@@ -12,6 +12,7 @@ from backend.db import db
 from backend.itris import ItrisAuthError, ItrisError
 from backend.models import ItrisConnection
 from backend.queue import app_context, huey
+from backend.sync import pushes
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,17 @@ def check_connection(team_id: int) -> str:
             connection.record_success(conn)
         log.info("itris connection of team %s: %s", team_id, conn.status)
         return conn.status
+
+
+@huey.task()
+def run_push(push_id: int) -> str:
+    """Run one push through the itris pipeline."""
+    with app_context():
+        return pushes.run(push_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_pushes() -> int:
+    """Re-enqueue pushes a crash or a lost enqueue left behind."""
+    with app_context():
+        return pushes.sweep()

@@ -60,11 +60,23 @@ def app_context():
         yield app
 
 
-def start_consumer(workers: int = 2) -> Consumer:
-    """Run a consumer inside this process (threads), as ``serve`` does by default."""
+# An idle consumer polls at most this often: a recruiter watching "queued" should not wait
+# long for it to turn into "running" (Redis storage blocks on the list instead of polling).
+MAX_POLL_DELAY_S = 0.5
+
+
+def create_consumer(workers: int) -> Consumer:
+    """A thread-based consumer of this queue with the project's polling limits."""
     import backend.jobs  # noqa: F401  (registers the tasks)
 
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    return huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY_S
+    )
+
+
+def start_consumer(workers: int = 2) -> Consumer:
+    """Run a consumer inside this process (threads), as ``serve`` does by default."""
+    consumer = create_consumer(workers)
     # Consumer.start() would install signal handlers, which only the main thread may do,
     # and which would fight the web server's own; start its threads directly instead.
     consumer.scheduler.start()

@@ -1,9 +1,21 @@
-"""Shared fixtures: a live itris sandbox on a free port, the app, a client, auth helpers."""
+"""Shared fixtures: a live itris sandbox on a free port, the app, a client, auth helpers.
+
+By default every app gets its own SQLite database and SqliteHuey queue. With
+``ITRIS_SYNC_TEST_DATABASE_URL`` (PostgreSQL) and ``ITRIS_SYNC_TEST_QUEUE_URL`` (Redis) set,
+the same tests run on those: each app gets its own PostgreSQL schema and a flushed queue.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+
+TEST_DATABASE_URL = os.environ.get("ITRIS_SYNC_TEST_DATABASE_URL")
+TEST_QUEUE_URL = os.environ.get("ITRIS_SYNC_TEST_QUEUE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -71,15 +83,20 @@ def make_app(tmp_path):
     from backend import create_app
 
     made = []
+    schemas = []
 
     def make(**overrides):
         folder = tmp_path / f"app{len(made)}"
         folder.mkdir()
+        database_url = f"sqlite:///{folder / 'itris-sync.sqlite3'}"
+        if TEST_DATABASE_URL:
+            schemas.append(f"t_{uuid.uuid4().hex[:12]}")
+            database_url = _schema_url(schemas[-1])
         config = {
             "TESTING": True,
             "INSTANCE_PATH": str(folder),
-            "DATABASE_URL": f"sqlite:///{folder / 'itris-sync.sqlite3'}",
-            "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+            "DATABASE_URL": database_url,
+            "QUEUE_URL": TEST_QUEUE_URL or f"sqlite:///{folder / 'queue.sqlite3'}",
             "SECRET_KEY": "test-secret-key",
             "AUTO_MIGRATE": True,
             "ITRIS_MAX_ATTEMPTS": 3,
@@ -88,11 +105,36 @@ def make_app(tmp_path):
         }
         config.update(overrides)
         made.append(create_app(config))
+        if TEST_QUEUE_URL:
+            made[-1].extensions["queue"].storage.flush_all()
         return made[-1]
 
     yield make
     for app in made:
         app.extensions["db"].dispose()
+    for schema in schemas:
+        _drop_schema(schema)
+
+
+def _admin_engine():
+    return create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+
+
+def _schema_url(schema: str) -> str:
+    """A URL whose connections live in a fresh PostgreSQL schema of their own."""
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema},public"
+
+
+def _drop_schema(schema: str) -> None:
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -148,3 +190,102 @@ def auth(app, client):
 def auth_for():
     """Make an Auth helper for an app built with make_app."""
     return lambda app: Auth(app, app.test_client())
+
+
+class Engine:
+    """A team connected to the live sandbox, with an admin, a recruiter and a running queue."""
+
+    def __init__(self, app, client, auth, sandbox):
+        self.app = app
+        self.client = client
+        self.auth = auth
+        self.sandbox = sandbox
+        self.admin = auth.headers("ada@acme.example", role="admin")
+        self.recruiter = auth.headers("rita@acme.example", role="recruiter")
+        body = {
+            "username": sandbox.username,
+            "password": sandbox.password,
+            "subdomain": sandbox.url,
+        }
+        response = client.put("/api/integrations/itris", json=body, headers=self.admin)
+        assert response.status_code == 200, response.json
+
+    def call(self, method, path, body=None, *, headers=None, expect=None):
+        response = getattr(self.client, method)(path, json=body, headers=headers or self.recruiter)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.json)
+        return response
+
+    def settings(self, **changes):
+        """Change team settings: top-level keys, or ``applicant``/``contact`` partial sections."""
+        current = self.call("get", "/api/integrations/itris/settings", headers=self.admin).json
+        team = current["team"]
+        for key, value in changes.items():
+            if key in ("applicant", "contact"):
+                team[key] = {**team[key], **value}
+            else:
+                team[key] = value
+        body = {"team": team, "locks": current["locks"]}
+        return self.call(
+            "put", "/api/integrations/itris/settings", body, headers=self.admin, expect=200
+        )
+
+    def campaign(self, name="Q4 Engineers", sync_as="applicant", tags=(), type="candidate"):
+        body = {"name": name, "type": type, "sync_as": sync_as, "tags": list(tags)}
+        return self.call("post", "/api/campaigns", body, expect=201).json["id"]
+
+    def add(self, campaign_id, *, expect=201, **body):
+        return self.call("post", f"/api/campaigns/{campaign_id}/contacts", body, expect=expect).json
+
+    def activity(self, contact_id, campaign_id, type, **extra):
+        body = {"type": type, "campaign_id": campaign_id, **extra}
+        return self.call("post", f"/api/contacts/{contact_id}/activities", body, expect=201).json
+
+    def wait(self, push_id, timeout=60.0, until=("succeeded", "failed", "needs_review", "skipped")):
+        """Wait for a push to reach one of ``until``; return it."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            push = self.call("get", f"/api/pushes/{push_id}", expect=200).json
+            if push["status"] in until:
+                return push
+            assert time.monotonic() < deadline, f"push {push_id} still {push['status']}: {push}"
+            time.sleep(0.05)
+
+    def wait_all(self, timeout=120.0):
+        """Wait until no push of the team is queued or running."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = [
+                p
+                for status in ("queued", "running")
+                for p in self.call("get", f"/api/pushes?status={status}&limit=500").json
+            ]
+            if not pending:
+                return
+            assert time.monotonic() < deadline, f"{len(pending)} pushes still pending"
+            time.sleep(0.1)
+
+    def records(self, kind, **match):
+        return [
+            r
+            for r in self.sandbox.records(kind)
+            if all(r.get(key) == value for key, value in match.items())
+        ]
+
+
+@pytest.fixture
+def engine(make_app, auth_for, sandbox):
+    """The sync engine end to end: app, connected sandbox, users and a live queue consumer."""
+    from backend import queue
+
+    app = make_app(PUSH_RETRY_BASE_S=0.05, PUSH_MAX_ATTEMPTS=6, ITRIS_MAX_ATTEMPTS=3)
+    helper = auth_for(app)
+    consumer = queue.start_consumer(workers=2)
+    try:
+        yield Engine(app, helper.client, helper, sandbox)
+    finally:
+        queue.stop_consumer(consumer)

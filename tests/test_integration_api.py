@@ -151,7 +151,9 @@ def test_the_password_never_leaves_encrypted_storage(app, client, admin, sandbox
 def test_recruiters_see_status_but_cannot_activate_or_disconnect(client, admin, recruiter, sandbox):
     assert activate(client, recruiter, sandbox).status_code == 403
     assert activate(client, admin, sandbox).status_code == 200
-    assert client.get("/api/integrations/itris", headers=recruiter).json["status"] == "connected"
+    seen = client.get("/api/integrations/itris", headers=recruiter).json
+    assert seen["status"] == "connected"
+    assert "webhook_secret" not in seen
     assert client.delete("/api/integrations/itris", headers=recruiter).status_code == 403
     assert client.get("/api/integrations/itris", headers=admin).json["status"] == "connected"
 
@@ -218,3 +220,25 @@ def test_options_mark_the_connection_broken_when_itris_rejects_it(client, admin,
     status = client.get("/api/integrations/itris", headers=admin).json
     assert status["status"] == "error"
     assert status["last_error"]
+
+
+def test_admins_see_the_webhook_target_and_its_secret_works(client, admin, sandbox):
+    import hashlib
+    import hmac
+
+    assert activate(client, admin, sandbox).status_code == 200
+    status = client.get("/api/integrations/itris", headers=admin).json
+    team_id = client.get("/api/me", headers=admin).json["team_id"]
+    assert status["webhook_url"].endswith(f"/api/webhooks/itris/{team_id}")
+    body = json.dumps(
+        {"event": "company.created", "recordType": "companies",
+         "record": {"id": 39999, "name": "Webhook Widgets Ltd"}}
+    ).encode()  # fmt: skip
+    digest = hmac.new(status["webhook_secret"].encode(), body, hashlib.sha256).hexdigest()
+    path = urlparse(status["webhook_url"]).path
+    headers = {"X-Itris-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+    assert client.post(path, data=body, headers=headers).status_code == 200
+    warnings = client.get("/api/companies/warnings?name=Webhook Widgets", headers=admin).json
+    assert warnings["info"]["itris_id"] == 39999
+    forged = {**headers, "X-Itris-Signature": "sha256=" + "0" * 64}
+    assert client.post(path, data=body, headers=forged).status_code == 401

@@ -205,6 +205,10 @@ def test_iterating_companies_with_small_pages_matches_the_sandbox(sandbox, itris
     assert len(expected) > 7
     assert sorted(r[c.ID] for r in seen) == sorted(r[c.ID] for r in expected)
     assert len(seen) == len({r[c.ID] for r in seen})
+    assert itris.count(COMPANIES) == len(expected)
+    assert itris.count(COMPANIES, name="hays") == len(
+        [r for r in expected if "hays" in r[c.NAME].lower()]
+    )
 
 
 def test_person_round_trip(sandbox, itris):

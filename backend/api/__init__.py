@@ -30,7 +30,23 @@ api = Api()
 
 def init_app(app) -> None:
     """Register the API and every resource blueprint on ``app``."""
-    from backend.api import auth, health, integration
+    from backend.api import (
+        auth,
+        campaigns,
+        companies,
+        contacts,
+        health,
+        integration,
+        profile,
+        pushes,
+        settings,
+        webhooks,
+    )
+
+    resources = (
+        *(health, auth, integration, settings, campaigns, contacts, profile, pushes),
+        *(companies, webhooks),
+    )
 
     app.config.setdefault("API_TITLE", "itris-sync")
     app.config.setdefault("API_VERSION", "v1")
@@ -45,5 +61,5 @@ def init_app(app) -> None:
         },
     )
     api.init_app(app)
-    for module in (health, auth, integration):
+    for module in resources:
         api.register_blueprint(module.blp)

@@ -1,6 +1,9 @@
 """The team's itris connection: status, Activate, disconnect, and itris's lists."""
 
+from flask import url_for
+
 from backend import connection
+from backend.companies.webhooks import webhook_secret
 from backend.api import Blueprint
 from backend.auth import admin_required, current_user, login_required
 from backend.schemas.integration import ActivateSchema, ConnectionStatusSchema, OptionsSchema
@@ -13,7 +16,17 @@ blp = Blueprint(
 def _status(conn) -> dict:
     if conn is None:
         return {"status": "disconnected"}
-    return conn
+    keys = ("status", "subdomain", "base_url", "username", "connected_at", "last_checked_at",
+            "last_error")  # fmt: skip
+    status = {key: getattr(conn, key) for key in keys}
+    user = current_user()
+    if user.is_admin:
+        # What an admin pastes into itris's webhook settings so new companies arrive at once.
+        status["webhook_url"] = url_for(
+            "webhooks.itris_webhook", team_id=user.team_id, _external=True
+        )
+        status["webhook_secret"] = webhook_secret(user.team_id)
+    return status
 
 
 @blp.route("", methods=["GET"])

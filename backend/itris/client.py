@@ -226,6 +226,13 @@ class ItrisClient:
         params = _list_params(record_type, filters)
         return self._paginate(c.collection_path(record_type), params, page_size)
 
+    def count(self, record_type: str, **filters: Any) -> int | None:
+        """How many records match the filters, from one small page's ``totalCount``."""
+        params = {**_list_params(record_type, filters), c.PAGE: 1, c.PAGE_SIZE: 1}
+        body = self._request("GET", c.collection_path(record_type), params=params)
+        total = body.get(c.TOTAL_COUNT) if isinstance(body, dict) else None
+        return int(total) if isinstance(total, int) else None
+
     def find_by_email(self, record_type: str, email: str) -> list[Record]:
         """Return the records whose email address is exactly ``email`` (case-insensitive)."""
         return self.search(record_type, **{c.FILTER_EMAIL: email})

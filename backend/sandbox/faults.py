@@ -15,6 +15,8 @@ from typing import Any
 
 from backend.sandbox.errors import ApiError, FieldErrors
 
+HTTP_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+
 
 @dataclass(frozen=True)
 class Faults:
@@ -24,6 +26,12 @@ class Faults:
     rate_limit_per_s: float | None = None  # per token (or per client without one); None = off
     token_ttl_s: float = 3600  # lifetime of tokens issued from now on
     drop_rate: float = 0.0  # share of API requests done in full, then the connection dropped
+    # The methods error_rate and drop_rate apply to (None: all), e.g. ["POST"] to lose only
+    # the answers to creates while searches still work.
+    fault_methods: tuple[str, ...] | None = None
+
+    def applies_to(self, method: str) -> bool:
+        return self.fault_methods is None or method in self.fault_methods
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -35,6 +43,11 @@ def _number(value: Any) -> bool:
 
 def _check(name: str, value: Any) -> str | None:
     """Why ``value`` is no good for fault ``name``, or None."""
+    if name == "fault_methods":
+        if value is None:
+            return None
+        ok = isinstance(value, list) and all(m in HTTP_METHODS for m in value)
+        return None if ok else f"Must be null or a list of {', '.join(HTTP_METHODS)}."
     if name == "rate_limit_per_s":
         if value is None:
             return None
@@ -65,6 +78,8 @@ def parse_update(body: Any) -> dict:
             errors.add(name, problem)
     errors.raise_if_any("Invalid fault settings.")
     changes = dict(body)
+    if changes.get("fault_methods") is not None:
+        changes["fault_methods"] = tuple(changes["fault_methods"])
     if changes.get("rate_limit_per_s") == 0:
         changes["rate_limit_per_s"] = None
     return changes

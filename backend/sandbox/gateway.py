@@ -38,7 +38,8 @@ def before_api_request() -> None:
     faults = state.faults.current
     if faults.latency_ms:
         time.sleep(faults.latency_ms / 1000)
-    if state.faults.roll(faults.error_rate):
+    targeted = faults.applies_to(request.method)
+    if targeted and state.faults.roll(faults.error_rate):
         state.stats.count("injected_errors")
         headers = {c.RETRY_AFTER_HEADER: "1"} if faults.error_status in RETRYABLE_STATUSES else {}
         raise ApiError(faults.error_status, "Injected failure (sandbox fault).", headers=headers)
@@ -51,7 +52,7 @@ def before_api_request() -> None:
         )
     if request.path != c.TOKEN_PATH and (problem := state.tokens.problem(authorization)):
         raise ApiError(401, problem)
-    g.drop_connection = state.faults.roll(faults.drop_rate)
+    g.drop_connection = targeted and state.faults.roll(faults.drop_rate)
 
 
 def after_api_request(response: Response) -> Response:

@@ -23,6 +23,12 @@ class ConnectionStatusSchema(Schema):
     connected_at = fields.DateTime(dump_only=True, allow_none=True)
     last_checked_at = fields.DateTime(dump_only=True, allow_none=True)
     last_error = fields.String(dump_only=True, allow_none=True)
+    webhook_url = fields.String(
+        dump_only=True, metadata={"description": "admins only: itris's webhook target"}
+    )
+    webhook_secret = fields.String(
+        dump_only=True, metadata={"description": "admins only: the HMAC-SHA256 key for itris"}
+    )
 
 
 class ListItemSchema(Schema):

@@ -1,0 +1,393 @@
+"""Durable pushes: a Push row is written with its cause, then the queue runs it.
+
+A push is claimed (``queued`` → ``running``) by one worker only, runs under a per-person
+lease so two pushes for one person never overlap, and ends ``succeeded``, ``needs_review``,
+``skipped`` or — after its last retry — ``failed`` with the reason. A sweeper re-enqueues
+pushes a crash left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from backend import connection
+from backend.db import after_commit, db, utcnow
+from backend.itris import contract as c
+from backend.itris import pipeline
+from backend.itris.errors import FatalItrisError, ItrisAuthError, RetriableItrisError
+from backend.models import Activity, ActivityNote, Campaign, Contact, ItrisLink, Push, User
+from backend.sync import choice, rules
+from backend.sync.companies import CompanyResolver
+from backend.sync.settings import settings_for
+from backend.sync.variables import variables_of
+
+log = logging.getLogger(__name__)
+
+BUSY_DELAY_S = 1.0
+
+
+def _lease() -> timedelta:
+    # Longer than the slowest push (every itris call retried to its limit), so a live push
+    # keeps its person; after a crash the person is free again once it runs out.
+    return timedelta(seconds=current_app.config["PUSH_LEASE_S"])
+
+
+# --- Creating pushes --------------------------------------------------------------------
+def queue(
+    contact: Contact,
+    *,
+    trigger: str,
+    sync_as: str,
+    campaign_id: int | None,
+    user_id: int | None,
+    params: dict | None = None,
+) -> Push:
+    """Add a queued push to the session; it is enqueued when the transaction commits."""
+    push = Push(
+        team_id=contact.team_id,
+        contact_id=contact.id,
+        campaign_id=campaign_id,
+        user_id=user_id,
+        trigger=trigger,
+        sync_as=sync_as,
+        status="queued",
+        attempts=0,
+        params=params or {},
+        result={},
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(push)
+    db.session.flush()
+    push_id = push.id
+    after_commit(db.session(), lambda: enqueue(push_id))
+    return push
+
+
+def skip(contact: Contact, *, trigger, sync_as, campaign_id, user_id, rule: str) -> Push:
+    """Record a push the rules decided against, so the sync log says why nothing happened."""
+    push = Push(
+        team_id=contact.team_id,
+        contact_id=contact.id,
+        campaign_id=campaign_id,
+        user_id=user_id,
+        trigger=trigger,
+        sync_as=sync_as,
+        status="skipped",
+        skipped_rule=rule,
+        params={},
+        result={},
+        finished_at=utcnow(),
+    )
+    db.session.add(push)
+    db.session.flush()
+    return push
+
+
+def enqueue(push_id: int, delay: float | None = None) -> None:
+    """Hand a push to the queue (now, or after ``delay`` seconds)."""
+    from backend.jobs import run_push
+
+    try:
+        if delay:
+            run_push.schedule(args=(push_id,), delay=delay)
+        else:
+            run_push(push_id)
+    except Exception:  # the row is durable: the sweeper will enqueue it again
+        log.exception("could not enqueue push %s; the sweeper will retry", push_id)
+
+
+def retry(push: Push) -> Push:
+    """Run a failed or skipped push again from its first attempt."""
+    push.status = "queued"
+    push.attempts = 0
+    push.last_error = None
+    push.skipped_rule = None
+    push.next_attempt_at = utcnow()
+    push.finished_at = None
+    push_id = push.id
+    after_commit(db.session(), lambda: enqueue(push_id))
+    return push
+
+
+# --- Running a push ---------------------------------------------------------------------
+def run(push_id: int) -> str:
+    """Claim, lock and run one push; returns its status afterwards."""
+    if not _claim(push_id):
+        push = db.session.get(Push, push_id)
+        return push.status if push else "missing"
+    push = db.session.get(Push, push_id)
+    owner = uuid.uuid4().hex
+    if not _lock(push.contact_id, owner):
+        _unclaim(push, "another push for this person is running")
+        enqueue(push_id, BUSY_DELAY_S)
+        return "queued"
+    try:
+        _execute(push)
+    finally:
+        _unlock(push.contact_id, owner)
+    return push.status
+
+
+def _claim(push_id: int) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Push)
+        .where(Push.id == push_id, Push.status == "queued")
+        .values(status="running", started_at=now, attempts=Push.attempts + 1, updated_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _unclaim(push: Push, why: str) -> None:
+    push.status = "queued"
+    push.attempts -= 1
+    push.next_attempt_at = utcnow() + timedelta(seconds=BUSY_DELAY_S)
+    log.info("push %s waits: %s", push.id, why)
+    db.session.commit()
+
+
+def _lock(contact_id: int, owner: str) -> bool:
+    now = utcnow()
+    taken = db.session.execute(
+        update(Contact)
+        .where(
+            Contact.id == contact_id,
+            or_(Contact.lock_until.is_(None), Contact.lock_until < now),
+        )
+        .values(lock_owner=owner, lock_until=now + _lease())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def _unlock(contact_id: int, owner: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.lock_owner == owner)
+        .values(lock_owner=None, lock_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _execute(push: Push) -> None:
+    conn = connection.get(push.team_id)
+    if conn is None:
+        return _finish(push, "failed", error="itris is not connected for this team")
+    contact = db.session.get(Contact, push.contact_id)
+    record_type = c.SYNC_AS_TO_RECORD_TYPE[push.sync_as]
+    try:
+        client = connection.client_for(conn)
+        plan, hooks = _plan(push, contact, record_type, client)
+        outcome = pipeline.push(client, plan, hooks)
+    except ItrisAuthError as err:
+        connection.record_failure(conn, "itris rejected the stored username or password.")
+        return _finish(push, "failed", error=f"itris rejected the credentials: {err.message}")
+    except RetriableItrisError as err:
+        db.session.rollback()
+        return _retry_later(push, err.message, err.retry_after)
+    except FatalItrisError as err:
+        db.session.rollback()
+        detail = f" ({_flatten(err.errors)})" if err.errors else ""
+        return _finish(push, "failed", error=f"itris refused the push: {err.message}{detail}")
+    except Exception as err:  # a bug must not lose the push: retry, then fail with the reason
+        log.exception("push %s crashed", push.id)
+        db.session.rollback()
+        return _retry_later(push, f"internal error: {err.__class__.__name__}: {err}", None)
+    status = outcome.status
+    push.result = outcome.as_dict()
+    if status == "skipped":
+        push.skipped_rule = outcome.reason
+    _finish(push, status, error=outcome.reason if status == "needs_review" else None)
+
+
+def _finish(push: Push, status: str, *, error: str | None = None) -> None:
+    push.status = status
+    push.last_error = error
+    push.finished_at = utcnow()
+    push.next_attempt_at = None
+    db.session.commit()
+    log.info("push %s %s%s", push.id, status, f": {error}" if error else "")
+
+
+def _retry_later(push: Push, message: str, retry_after: float | None) -> None:
+    limit = current_app.config["PUSH_MAX_ATTEMPTS"]
+    if push.attempts >= limit:
+        return _finish(push, "failed", error=f"{message} (gave up after {push.attempts} attempts)")
+    base = current_app.config["PUSH_RETRY_BASE_S"]
+    delay = retry_after or min(300.0, base * 2 ** (push.attempts - 1)) * random.uniform(1, 1.5)
+    push.status = "queued"
+    push.last_error = message
+    push.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    db.session.commit()
+    log.info("push %s will retry in %.1f s: %s", push.id, delay, message)
+    enqueue(push.id, delay)
+
+
+def _flatten(errors: dict) -> str:
+    return "; ".join(
+        f"{key}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+        for key, v in errors.items()
+    )
+
+
+# --- The plan ---------------------------------------------------------------------------
+def _plan(push: Push, contact: Contact, record_type: str, client) -> tuple:
+    effective, team, user = settings_for(push.team_id, push.user_id)
+    section = effective[push.sync_as]
+    campaign = db.session.get(Campaign, push.campaign_id) if push.campaign_id else None
+    membership = choice.member(contact.id, push.campaign_id)
+    chosen = choice.choose(campaign=campaign, membership=membership, team=team, user=user)
+    link = _link(contact.id, record_type)
+    params = push.params or {}
+    plan = pipeline.PushPlan(
+        record_type=record_type,
+        variables=variables_of(contact),
+        field_mapping=section["field_mapping"],
+        typed_fields=dict(contact.fields or {}),
+        update_policy=section["update_policy"],
+        keywords=chosen.tags,
+        linked_id=link.itris_id if link else None,
+        may_create=contact.synced_at is not None,
+        create_new=bool(params.get("create_new")),
+        default_status_id=section.get("default_status_id"),
+        contact_type_id=_contact_type(section, push.team_id, record_type),
+        company_id=contact.itris_company_id,
+        notes=_notes(contact, record_type, section),
+        cv=_cv(contact),
+        dont_overwrite_cv=effective["dont_overwrite_cv"],
+        only_fields=set(params["only_fields"]) if "only_fields" in params else None,
+    )
+    hooks = _Hooks(contact, record_type, CompanyResolver(push.team_id, contact))
+    return plan, hooks
+
+
+def _link(contact_id: int, record_type: str) -> ItrisLink | None:
+    return db.session.scalar(
+        select(ItrisLink).where(
+            ItrisLink.contact_id == contact_id, ItrisLink.record_type == str(record_type)
+        )
+    )
+
+
+def _contact_type(section: dict, team_id: int, record_type: str) -> int | None:
+    if record_type != c.RecordType.CONTACTS:
+        return None
+    if section.get("default_contact_type_id") is not None:
+        return section["default_contact_type_id"]
+    types = connection.options(team_id).get("contact_types") or []
+    return types[0]["id"] if types else None  # itris needs one; its first is its default
+
+
+def _notes(contact: Contact, record_type: str, section: dict) -> list[pipeline.Note]:
+    noted = select(ActivityNote.activity_id).where(ActivityNote.record_type == str(record_type))
+    activities = db.session.scalars(
+        select(Activity)
+        .where(Activity.contact_id == contact.id, Activity.id.not_in(noted))
+        .order_by(Activity.occurred_at, Activity.id)
+    ).all()
+    due = rules.notes_due(contact, list(activities), section)
+    campaigns = {a.campaign_id for a in due if a.campaign_id}
+    users = {a.user_id for a in due if a.user_id}
+    names = _names(Campaign, campaigns) | {("user", k): v for k, v in _names(User, users).items()}
+    mapping = section["note_type_mapping"]
+    return [
+        pipeline.Note(
+            activity_id=a.id,
+            text=rules.note_text(
+                a, campaign_name=names.get(a.campaign_id), user_name=names.get(("user", a.user_id))
+            ),
+            category_id=mapping.get(a.type),
+            date=a.occurred_at,
+        )
+        for a in due
+    ]
+
+
+def _names(model, ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row.name for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _cv(contact: Contact) -> pipeline.CV | None:
+    if contact.cv_content is None or contact.cv_uploaded_at is not None:
+        return None
+    return pipeline.CV(contact.cv_file_name or "CV.pdf", contact.cv_content)
+
+
+class _Hooks:
+    """Records each itris write in our database the moment it lands."""
+
+    def __init__(self, contact: Contact, record_type: str, resolver: CompanyResolver):
+        self.contact = contact
+        self.record_type = str(record_type)
+        self.resolver = resolver
+
+    def linked(self, record_id: int, matched_by: str) -> None:
+        link = _link(self.contact.id, self.record_type)
+        if link is None:
+            link = ItrisLink(contact_id=self.contact.id, record_type=self.record_type)
+            db.session.add(link)
+        link.itris_id = record_id
+        link.matched_by = matched_by
+        db.session.commit()
+
+    def noted(self, activity_id: int, comment_id: int | None) -> None:
+        link = _link(self.contact.id, self.record_type)
+        db.session.add(
+            ActivityNote(
+                activity_id=activity_id,
+                record_type=self.record_type,
+                itris_id=link.itris_id,
+                itris_comment_id=comment_id,
+            )
+        )
+        db.session.commit()
+
+    def cv_uploaded(self) -> None:
+        self.contact.cv_uploaded_at = utcnow()
+        db.session.commit()
+
+    def company_key(self, name: str | None) -> str:
+        return self.resolver.key(name)
+
+    def resolve_company(self, client, name: str) -> pipeline.CompanyChoice:
+        return self.resolver.resolve(client, name)
+
+
+# --- Recovery ---------------------------------------------------------------------------
+def sweep(stale_after: timedelta = timedelta(minutes=2)) -> int:
+    """Re-enqueue pushes left ``queued`` past their time or ``running`` past the lease."""
+    now = utcnow()
+    stuck = db.session.scalars(
+        select(Push.id).where(Push.status == "running", Push.started_at < now - _lease())
+    ).all()
+    if stuck:
+        db.session.execute(
+            update(Push)
+            .where(Push.id.in_(stuck), Push.status == "running")
+            .values(status="queued", next_attempt_at=now, last_error="the worker stopped mid-push")
+        )
+        db.session.commit()
+    forgotten = db.session.scalars(
+        select(Push.id).where(
+            Push.status == "queued",
+            or_(Push.next_attempt_at.is_(None), Push.next_attempt_at < now - stale_after),
+        )
+    ).all()
+    due = sorted(set(stuck) | set(forgotten))
+    for push_id in due:
+        enqueue(push_id)
+    if due:
+        log.info("sweeper re-enqueued %d pushes", len(due))
+    return len(due)

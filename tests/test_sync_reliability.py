@@ -1,0 +1,210 @@
+"""Never a duplicate, never a lost push: repeats, races, dropped responses, faults, crashes."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from backend import queue
+from backend.db import utcnow
+from backend.models import Push
+from backend.sync import pushes
+
+
+def person(slug, first, last, **extra):
+    return {
+        "profile_url": f"https://www.linkedin.com/in/{slug}/",
+        "first_name": first,
+        "last_name": last,
+        **extra,
+    }
+
+
+def comments_on(engine, record_id):
+    return [c for c in engine.sandbox.records("comments") if c["recordId"] == record_id]
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.02)
+
+
+def test_the_same_person_pushed_twice_is_one_record(engine):
+    campaign = engine.campaign()
+    added = engine.add(campaign, profile=person("twice", "Tw", "Ice"), email="twice@example.com")
+    engine.wait(added["push"]["id"])
+    engine.add(campaign, profile=person("twice", "Tw", "Ice"), email="twice@example.com")
+    again = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
+    assert engine.wait(again["id"])["result"]["matched_by"] == "linked"
+    assert len(engine.records("applicants", emailAddress="twice@example.com")) == 1
+
+
+def test_two_clicks_at_once_make_one_record_and_one_comment_per_activity(engine):
+    engine.settings(applicant={"add_to_itris": "never"})
+    campaign = engine.campaign()
+    added = engine.add(campaign, profile=person("double", "Dou", "Ble"), email="double@example.com")
+    engine.activity(added["contact_id"], campaign, "email_sent", subject="Hi")
+    engine.wait_all()
+    path = f"/api/contacts/{added['contact_id']}/push"
+    results = []
+    clients = [engine.app.test_client() for _ in range(4)]
+    barrier = threading.Barrier(len(clients))
+
+    def click(client):
+        barrier.wait()
+        results.append(client.post(path, json={}, headers=engine.recruiter))
+
+    threads = [threading.Thread(target=click, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [202] * 4
+    for response in results:
+        assert engine.wait(response.json["id"])["status"] == "succeeded"
+    [record] = engine.records("applicants", emailAddress="double@example.com")
+    assert len(comments_on(engine, record["id"])) == 1
+
+
+def test_a_create_whose_response_was_lost_is_not_sent_again(engine):
+    campaign = engine.campaign()
+    engine.sandbox.faults(drop_rate=1.0, fault_methods=["POST"])
+    added = engine.add(campaign, profile=person("lost", "Lo", "St"), email="lost@example.com")
+    wait_for(lambda: engine.sandbox.stats()["creates"].get("applicants", 0) >= 1)
+    engine.sandbox.faults(drop_rate=0.0)
+    push = engine.wait(added["push"]["id"])
+    assert push["status"] == "succeeded", push
+    assert push["result"]["matched_by"] == "created"
+    assert engine.sandbox.stats()["requests"]["POST /api/v2/applicants"] == 1  # never re-sent
+    assert len(engine.records("applicants", emailAddress="lost@example.com")) == 1
+    assert engine.sandbox.stats()["creates"]["applicants"] == 1
+
+
+def test_a_comment_whose_response_was_lost_is_written_once(engine):
+    campaign = engine.campaign()
+    added = engine.add(campaign, profile=person("note", "No", "Te"), email="note@example.com")
+    engine.wait(added["push"]["id"])
+    [record] = engine.records("applicants", emailAddress="note@example.com")
+    engine.sandbox.faults(drop_rate=1.0, fault_methods=["POST"])
+    activity = engine.activity(added["contact_id"], campaign, "email_sent", subject="Once")
+    wait_for(lambda: engine.sandbox.stats()["creates"].get("comments", 0) >= 1)
+    engine.sandbox.faults(drop_rate=0.0)
+    assert engine.wait(activity["push"]["id"])["status"] == "succeeded"
+    assert len(comments_on(engine, record["id"])) == 1
+
+
+def test_a_push_that_keeps_failing_ends_failed_with_the_reason_and_retry_succeeds(engine):
+    campaign = engine.campaign()
+    engine.sandbox.faults(error_rate=1.0, error_status=500)
+    added = engine.add(campaign, profile=person("flaky", "Fla", "Ky"), email="flaky@example.com")
+    failed = engine.wait(added["push"]["id"], until=("failed",))
+    assert "500" in failed["last_error"] or "itris" in failed["last_error"]
+    assert "gave up after 6 attempts" in failed["last_error"]
+    assert failed["attempts"] == 6
+    listed = engine.call("get", "/api/pushes?status=failed").json
+    assert [p["id"] for p in listed] == [failed["id"]]
+
+    engine.sandbox.faults(error_rate=0.0)
+    retried = engine.call("post", f"/api/pushes/{failed['id']}/retry", expect=202).json
+    assert retried["status"] == "queued"
+    assert engine.wait(failed["id"])["status"] == "succeeded"
+    assert len(engine.records("applicants", emailAddress="flaky@example.com")) == 1
+    assert engine.call("post", f"/api/pushes/{failed['id']}/retry").status_code == 409
+
+
+def test_the_sweeper_recovers_pushes_a_crash_left_behind(engine):
+    campaign = engine.campaign()
+    engine.settings(applicant={"add_to_itris": "never"})
+    first = engine.add(campaign, profile=person("crash-1", "Cra", "One"), email="c1@example.com")
+    second = engine.add(campaign, profile=person("crash-2", "Cra", "Two"), email="c2@example.com")
+    app = engine.app
+    with app.app_context():
+        session = app.extensions["db"].session
+        old = utcnow() - timedelta(hours=1)
+        # One push was being run when its worker died; the other never reached the queue.
+        session.add_all(
+            [
+                Push(
+                    team_id=1,
+                    contact_id=first["contact_id"],
+                    trigger="push",
+                    sync_as="applicant",
+                    status="running",
+                    attempts=1,
+                    started_at=old,
+                    params={},
+                    result={},
+                ),
+                Push(
+                    team_id=1,
+                    contact_id=second["contact_id"],
+                    trigger="push",
+                    sync_as="applicant",
+                    status="queued",
+                    next_attempt_at=old,
+                    params={},
+                    result={},
+                ),
+            ]
+        )
+        for contact_id in (first["contact_id"], second["contact_id"]):
+            from backend.models import Contact
+
+            session.get(Contact, contact_id).synced_at = old
+        session.commit()
+        assert pushes.sweep() == 2
+    engine.wait_all()
+    for email in ("c1@example.com", "c2@example.com"):
+        assert len(engine.records("applicants", emailAddress=email)) == 1
+    statuses = {p["status"] for p in engine.call("get", "/api/pushes").json}
+    assert statuses == {"succeeded"}
+
+
+@pytest.mark.timeout(600)
+def test_two_hundred_people_through_faults_each_end_once_with_their_comments(engine):
+    """20 % 5xx, a rate limit and 5-second tokens: every push ends succeeded, exactly once."""
+    engine.sandbox.faults(token_ttl_s=5)
+    body = {"username": "api-user", "password": "sandbox-password", "subdomain": engine.sandbox.url}
+    engine.call("put", "/api/integrations/itris", body, headers=engine.admin, expect=200)
+    engine.sandbox.faults(error_rate=0.2, error_status=500, rate_limit_per_s=150)
+    extra = queue.start_consumer(workers=2)  # four workers in all, racing for the same people
+    campaign = engine.campaign(tags=["Fault tolerant"])
+    people = []
+    for i in range(200):
+        added = engine.add(
+            campaign,
+            profile=person(f"load-{i}", f"Load{i}", "Person"),
+            email=f"load{i}@example.com",
+        )
+        people.append(added["contact_id"])
+    for contact_id in people:
+        for kind in ("email_sent", "linkedin_message_sent", "email_replied"):
+            engine.activity(contact_id, campaign, kind, subject=kind)
+    try:
+        engine.wait_all(timeout=540)
+    finally:
+        queue.stop_consumer(extra)
+    stats_before_end = engine.sandbox.stats()
+    for status in ("queued", "running", "failed", "needs_review", "skipped"):
+        assert engine.call("get", f"/api/pushes?status={status}").json == [], status
+    succeeded = engine.call("get", "/api/pushes?status=succeeded&limit=500").json
+    assert len(succeeded) == 500  # the newest 500 of 800: 200 adds + 600 activities
+    assert stats_before_end["injected_errors"] > 0
+    applicants = [r for r in engine.sandbox.records("applicants") if r["lastName"] == "Person"]
+    assert len(applicants) == 200
+    assert len({r["emailAddress"] for r in applicants}) == 200
+    by_record = {}
+    for comment in engine.sandbox.records("comments"):
+        by_record.setdefault(comment["recordId"], []).append(comment["text"])
+    for record in applicants:
+        texts = by_record.get(record["id"], [])
+        assert len(texts) == 3, (record["emailAddress"], texts)
+        assert sorted(t.split(":")[0] for t in texts) == sorted(
+            ["Email sent", "LinkedIn message sent", "Email reply received"]
+        )
+        assert record["keywords"] == ["Fault tolerant"]
+    # 5-second tokens over a run of many seconds: the client really had to renew them.
+    assert stats_before_end["requests"]["POST /api/v2/auth/token"] > 3
