@@ -28,6 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from backend.api import init_app as init_api
 
     init_api(app)
+    from backend.web import bp as web_bp
+    app.register_blueprint(web_bp)
     queue.init_app(app)
     app.register_error_handler(Exception, errors.handle_unexpected)
     CORS(

@@ -127,12 +127,16 @@ def add_to_campaign(
     fields: dict | None = None,
     sync_as: str | None = None,
     tags: list[str] | None = None,
+    cv: tuple[str, bytes] | None = None,
 ) -> tuple[Context, Push | None]:
     """Put a person in a campaign; with ``on_campaign_add`` the push is queued with it."""
     campaign = campaigns.get_for_team(user.team_id, campaign_id)
     if campaign.archived_at is not None:
         raise ApiError(409, f"Campaign {campaign.name!r} is archived.")
     contact = upsert_from_profile(user, profile, email)
+    if cv is not None:
+        contact.cv_file_name, contact.cv_content = cv
+        contact.cv_uploaded_at = None
     membership = choice.member(contact.id, campaign.id)
     if membership is None:
         membership = CampaignMember(

@@ -259,15 +259,23 @@ class Engine:
 
         deadline = time.monotonic() + timeout
         while True:
-            pending = [
-                p
-                for status in ("queued", "running")
-                for p in self.call("get", f"/api/pushes?status={status}&limit=500").json
-            ]
+            pending = self.pending()
             if not pending:
                 return
             assert time.monotonic() < deadline, f"{len(pending)} pushes still pending"
             time.sleep(0.1)
+
+    def pending(self) -> list[int]:
+        """Ids of pushes still queued or running, in one read of the database."""
+        from sqlalchemy import select
+
+        from backend.models import Push
+
+        with self.app.app_context():
+            session = self.app.extensions["db"].session
+            return session.scalars(
+                select(Push.id).where(Push.status.in_(("queued", "running")))
+            ).all()
 
     def records(self, kind, **match):
         return [

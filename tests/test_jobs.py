@@ -13,8 +13,13 @@ def consumer(app):
     queue.stop_consumer(running)
 
 
-def test_the_queue_uses_the_configured_sqlite_file(app):
-    assert "sqlite:///" + queue.huey.storage.filename == app.config["QUEUE_URL"]
+def test_the_queue_uses_the_configured_storage(app):
+    url = app.config["QUEUE_URL"]
+    storage = queue.huey.storage
+    if url.startswith("redis"):
+        assert type(storage).__name__ == "RedisStorage"
+    else:
+        assert "sqlite:///" + storage.filename == url
 
 
 def test_connection_check_runs_on_the_consumer_and_records_failure(

@@ -338,18 +338,38 @@ def test_dont_overwrite_cv_keeps_an_existing_cv(engine, dont_overwrite, uploaded
     assert "Rebecca_Hall_CV.pdf" in names
 
 
-def test_a_cv_reaches_a_new_record_once(engine):
+def test_a_cv_given_with_the_person_reaches_the_new_record_once(engine):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("cv-new", "Cy", "Vee"))
-    engine.call(
-        "put",
-        f"/api/contacts/{added['contact_id']}/cv",
-        {"file_name": "cv.pdf", "content_base64": CV},
-        expect=200,
+    added = engine.add(
+        campaign,
+        profile=person("cv-new", "Cy", "Vee"),
+        cv={"file_name": "cv.pdf", "content_base64": CV},
     )
-    engine.wait_all()
+    assert engine.wait(added["push"]["id"])["result"]["cv_uploaded"] is True
     push = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
     engine.wait(push["id"])
     [record] = engine.records("applicants", firstName="Cy")
     cvs = [a for a in engine.sandbox.records("attachments") if a["recordId"] == record["id"]]
     assert [(a["fileName"], a["systemType"]) for a in cvs] == [("cv.pdf", "CV")]
+
+
+@pytest.mark.parametrize(
+    "cv, message",
+    [
+        ({"file_name": "cv.pdf", "content_base64": "not base64!"}, "base64"),
+        ({"file_name": "cv.pdf", "content_base64": ""}, "empty"),
+        ({"file_name": "", "content_base64": CV}, "file_name"),
+    ],
+)
+def test_a_bad_cv_is_400_and_adds_nobody(engine, cv, message):
+    campaign = engine.campaign()
+    response = engine.call(
+        "post",
+        f"/api/campaigns/{campaign}/contacts",
+        {"profile": person("bad-cv", "Bad", "Cv"), "cv": cv},
+        expect=400,
+    ).json
+    assert message in str(response["errors"]) + response["message"]
+    assert engine.call("get", "/api/pushes").json == []
+    lookup = {"profile_url": "https://www.linkedin.com/in/bad-cv/", "name": "Bad Cv"}
+    assert engine.call("post", "/api/profile/lookup", lookup).json["contact"] is None

@@ -11,6 +11,12 @@ from backend.sync import email_gate
 blp = Blueprint("contacts", __name__, url_prefix="/api", description="People and their sync")
 
 
+def _cv(body: dict | None) -> tuple[str, bytes] | None:
+    if not body:
+        return None
+    return body["file_name"], base64.b64decode(body["content_base64"])
+
+
 @blp.route("/campaigns/<int:campaign_id>/contacts", methods=["POST"])
 @login_required
 @blp.arguments(s.AddToCampaignSchema)
@@ -25,6 +31,7 @@ def add_to_campaign(body, campaign_id):
         fields=body.get("typed_fields"),
         sync_as=body.get("sync_as"),
         tags=body.get("tags"),
+        cv=_cv(body.get("cv")),
     )
     return {
         "contact_id": ctx.contact.id,
@@ -107,8 +114,7 @@ def pick_company(body, contact_id):
 @blp.response(200, s.EditedSchema)
 def attach_cv(body, contact_id):
     """Attach the person's CV."""
-    content = base64.b64decode(body["content_base64"])
-    contact, push = contacts.attach_cv(current_user(), contact_id, body["file_name"], content)
+    contact, push = contacts.attach_cv(current_user(), contact_id, *_cv(body))
     return {"contact": contact, "push": push}
 
 

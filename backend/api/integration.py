@@ -3,9 +3,9 @@
 from flask import url_for
 
 from backend import connection
-from backend.companies.webhooks import webhook_secret
 from backend.api import Blueprint
 from backend.auth import admin_required, current_user, login_required
+from backend.companies.webhooks import webhook_secret
 from backend.schemas.integration import ActivateSchema, ConnectionStatusSchema, OptionsSchema
 
 blp = Blueprint(

@@ -41,12 +41,29 @@ class TypedFields(fields.Dict):
         )
 
 
+class CVSchema(Schema):
+    file_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    content_base64 = fields.String(required=True, load_only=True)
+
+    @validates("content_base64")
+    def decodes(self, value, **_kwargs):
+        try:
+            content = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationError("Not valid base64.") from exc
+        if not content:
+            raise ValidationError("The file is empty.")
+        if len(content) > MAX_CV_BYTES:
+            raise ValidationError(f"A CV may be at most {MAX_CV_BYTES // (1024 * 1024)} MB.")
+
+
 class AddToCampaignSchema(Schema):
     profile = fields.Nested(ProfileSchema, required=True)
     email = fields.Email(allow_none=True)
     typed_fields = TypedFields(data_key="fields", load_default=None)
     sync_as = fields.String(validate=validate.OneOf(SYNC_AS), allow_none=True)
     tags = fields.List(_tag, validate=validate.Length(max=MAX_TAGS), allow_none=True)
+    cv = fields.Nested(CVSchema, allow_none=True)
 
 
 class OverrideSchema(Schema):
@@ -89,22 +106,6 @@ class LinkSchema(Schema):
 
 class CompanyPickSchema(Schema):
     itris_company_id = fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class CVSchema(Schema):
-    file_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    content_base64 = fields.String(required=True, load_only=True)
-
-    @validates("content_base64")
-    def decodes(self, value, **_kwargs):
-        try:
-            content = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValidationError("Not valid base64.") from exc
-        if not content:
-            raise ValidationError("The file is empty.")
-        if len(content) > MAX_CV_BYTES:
-            raise ValidationError(f"A CV may be at most {MAX_CV_BYTES // (1024 * 1024)} MB.")
 
 
 class ActivitySchema(Schema):
