@@ -11,8 +11,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Keys read from the environment (without the prefix), with how to parse them.
 _LIST_KEYS = {"EXTENSION_ORIGINS"}
-_FLOAT_KEYS = {"ITRIS_TIMEOUT"}
-_INT_KEYS = {"ITRIS_MAX_ATTEMPTS", "OPTIONS_CACHE_SECONDS"}
+_FLOAT_KEYS = {"ITRIS_TIMEOUT", "PUSH_RETRY_BASE_S", "PUSH_LEASE_S", "SWEEP_STALE_S"}
+_INT_KEYS = {"ITRIS_MAX_ATTEMPTS", "OPTIONS_CACHE_SECONDS", "PUSH_MAX_ATTEMPTS"}
 ENV_KEYS = (
     "DATABASE_URL",
     "QUEUE_URL",
@@ -23,6 +23,10 @@ ENV_KEYS = (
     "ITRIS_TIMEOUT",
     "ITRIS_MAX_ATTEMPTS",
     "OPTIONS_CACHE_SECONDS",
+    "PUSH_MAX_ATTEMPTS",
+    "PUSH_RETRY_BASE_S",
+    "PUSH_LEASE_S",
+    "SWEEP_STALE_S",
 )
 
 DEFAULTS = {
@@ -37,6 +41,7 @@ DEFAULTS = {
     "PUSH_MAX_ATTEMPTS": 8,
     "PUSH_RETRY_BASE_S": 2.0,
     "PUSH_LEASE_S": 300,
+    "SWEEP_STALE_S": 120,
 }
 
 

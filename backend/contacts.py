@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend import campaigns
 from backend.db import db, utcnow
@@ -92,10 +93,7 @@ def upsert_from_profile(user: User, profile: dict, email: str | None = None) -> 
     """Find the person by profile URL or email, or create them; fill what we did not know."""
     url = profile.get("profile_url")
     email = normalise_email(email or profile.get("email"))
-    contact = find_by_profile(user.team_id, url, email)
-    if contact is None:
-        contact = Contact(team_id=user.team_id, created_by_id=user.id, fields={}, stage="new")
-        db.session.add(contact)
+    contact = find_by_profile(user.team_id, url, email) or _insert_contact(user, url, email)
     values = _profile_values(profile)
     for name, value in values.items():
         if value and not getattr(contact, name):
@@ -108,6 +106,45 @@ def upsert_from_profile(user: User, profile: dict, email: str | None = None) -> 
         contact.linkedin_url = url
     db.session.flush()
     return contact
+
+
+def _insert_contact(user: User, url: str | None, email: str | None) -> Contact:
+    """Insert a new person; if another request just did, use theirs (one person, one row)."""
+    contact = Contact(
+        team_id=user.team_id,
+        created_by_id=user.id,
+        fields={},
+        stage="new",
+        email=email,
+        linkedin_slug=linkedin_slug(url),
+        linkedin_url=url if linkedin_slug(url) else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(contact)
+    except IntegrityError:
+        winner = find_by_profile(user.team_id, url, email)
+        if winner is None:
+            raise
+        return winner
+    return contact
+
+
+def _join(user: User, campaign: Campaign, contact: Contact) -> CampaignMember:
+    """The person's membership of a campaign, created once however many ask at once."""
+    membership = choice.member(contact.id, campaign.id)
+    if membership is not None:
+        return membership
+    membership = CampaignMember(campaign_id=campaign.id, contact_id=contact.id, added_by_id=user.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(membership)
+    except IntegrityError:
+        db.session.expire_all()
+        membership = choice.member(contact.id, campaign.id)
+        if membership is None:
+            raise
+    return membership
 
 
 def _profile_values(profile: dict) -> dict:
@@ -137,12 +174,7 @@ def add_to_campaign(
     if cv is not None:
         contact.cv_file_name, contact.cv_content = cv
         contact.cv_uploaded_at = None
-    membership = choice.member(contact.id, campaign.id)
-    if membership is None:
-        membership = CampaignMember(
-            campaign_id=campaign.id, contact_id=contact.id, added_by_id=user.id
-        )
-        db.session.add(membership)
+    membership = _join(user, campaign, contact)
     if sync_as is not None:
         membership.sync_as_override = sync_as
     if tags is not None:
@@ -166,12 +198,7 @@ def set_override(
     """Save this person's own "sync as" and tags for a campaign."""
     contact = get(user.team_id, contact_id)
     campaign = campaigns.get_for_team(user.team_id, campaign_id)
-    membership = choice.member(contact.id, campaign.id)
-    if membership is None:
-        membership = CampaignMember(
-            campaign_id=campaign.id, contact_id=contact.id, added_by_id=user.id
-        )
-        db.session.add(membership)
+    membership = _join(user, campaign, contact)
     if sync_as is not None:
         membership.sync_as_override = sync_as
     if tags is not None:

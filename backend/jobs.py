@@ -54,6 +54,12 @@ def run_push(push_id: int) -> str:
         return pushes.run(push_id)
 
 
+@huey.on_startup()
+def recover_on_start() -> None:
+    """A consumer starting (perhaps after a crash) first picks up what was left behind."""
+    sweep_pushes.call_local()
+
+
 @huey.periodic_task(crontab(minute="*"))
 def sweep_pushes() -> int:
     """Re-enqueue pushes a crash or a lost enqueue left behind."""

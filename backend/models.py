@@ -119,8 +119,9 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     __table_args__ = (
-        UniqueConstraint("team_id", "linkedin_slug"),
-        Index("ix_contacts_team_email", "team_id", "email"),
+        # One person, one row: a profile or an email seen twice finds the same contact.
+        UniqueConstraint("team_id", "linkedin_slug", name="uq_contacts_team_slug"),
+        UniqueConstraint("team_id", "email", name="uq_contacts_team_email"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

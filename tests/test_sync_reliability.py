@@ -208,3 +208,28 @@ def test_two_hundred_people_through_faults_each_end_once_with_their_comments(eng
         assert record["keywords"] == ["Fault tolerant"]
     # 5-second tokens over a run of many seconds: the client really had to renew them.
     assert stats_before_end["requests"]["POST /api/v2/auth/token"] > 3
+
+
+def test_two_recruiters_adding_one_person_at_once_get_one_contact(engine):
+    campaign = engine.campaign()
+    rob = engine.auth.headers("rob@acme.example")
+    body = {"profile": person("same-one", "Sam", "Eone"), "email": "same@example.com"}
+    clients = [(engine.app.test_client(), headers) for headers in (engine.recruiter, rob) * 2]
+    barrier = threading.Barrier(len(clients))
+    results = []
+
+    def add(client, headers):
+        barrier.wait()
+        results.append(
+            client.post(f"/api/campaigns/{campaign}/contacts", json=body, headers=headers)
+        )
+
+    threads = [threading.Thread(target=add, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [201] * 4, [r.json for r in results]
+    assert len({r.json["contact_id"] for r in results}) == 1
+    engine.wait_all()
+    assert len(engine.records("applicants", emailAddress="same@example.com")) == 1

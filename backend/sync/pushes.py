@@ -366,9 +366,10 @@ class _Hooks:
 
 
 # --- Recovery ---------------------------------------------------------------------------
-def sweep(stale_after: timedelta = timedelta(minutes=2)) -> int:
+def sweep() -> int:
     """Re-enqueue pushes left ``queued`` past their time or ``running`` past the lease."""
     now = utcnow()
+    stale_after = timedelta(seconds=current_app.config["SWEEP_STALE_S"])
     stuck = db.session.scalars(
         select(Push.id).where(Push.status == "running", Push.started_at < now - _lease())
     ).all()

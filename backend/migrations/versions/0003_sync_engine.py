@@ -73,10 +73,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_contacts_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_contacts_team_id_teams'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
-    sa.UniqueConstraint('team_id', 'linkedin_slug', name=op.f('uq_contacts_team_id'))
+    sa.UniqueConstraint('team_id', 'linkedin_slug', name='uq_contacts_team_slug'),
+    sa.UniqueConstraint('team_id', 'email', name='uq_contacts_team_email')
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
-        batch_op.create_index('ix_contacts_team_email', ['team_id', 'email'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_team_id'), ['team_id'], unique=False)
 
     op.create_table('user_settings',
@@ -215,7 +215,6 @@ def downgrade() -> None:
     op.drop_table('user_settings')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_team_id'))
-        batch_op.drop_index('ix_contacts_team_email')
 
     op.drop_table('contacts')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
