@@ -147,6 +147,14 @@ def _join(user: User, campaign: Campaign, contact: Contact) -> CampaignMember:
     return membership
 
 
+def _override(membership: CampaignMember, sync_as: str | None, tags: list[str] | None) -> None:
+    """Set this person's own "sync as" and/or tags in a campaign (None leaves one as it is)."""
+    if sync_as is not None:
+        membership.sync_as_override = sync_as
+    if tags is not None:
+        membership.tags_override = list(tags)
+
+
 def _profile_values(profile: dict) -> dict:
     values = {name: (profile.get(name) or "").strip() or None for name in PROFILE_FIELDS}
     if not (values["first_name"] or values["last_name"]) and profile.get("name"):
@@ -174,11 +182,7 @@ def add_to_campaign(
     if cv is not None:
         contact.cv_file_name, contact.cv_content = cv
         contact.cv_uploaded_at = None
-    membership = _join(user, campaign, contact)
-    if sync_as is not None:
-        membership.sync_as_override = sync_as
-    if tags is not None:
-        membership.tags_override = list(tags)
+    _override(_join(user, campaign, contact), sync_as, tags)
     db.session.flush()
     ctx = context(user, contact, campaign.id)
     if fields:
@@ -198,11 +202,7 @@ def set_override(
     """Save this person's own "sync as" and tags for a campaign."""
     contact = get(user.team_id, contact_id)
     campaign = campaigns.get_for_team(user.team_id, campaign_id)
-    membership = _join(user, campaign, contact)
-    if sync_as is not None:
-        membership.sync_as_override = sync_as
-    if tags is not None:
-        membership.tags_override = list(tags)
+    _override(_join(user, campaign, contact), sync_as, tags)
     db.session.commit()
     return context(user, contact, campaign.id)
 

@@ -277,6 +277,16 @@ class Engine:
                 select(Push.id).where(Push.status.in_(("queued", "running")))
             ).all()
 
+    @staticmethod
+    def person(slug, first, last, **extra) -> dict:
+        """A profile as the extension sends it."""
+        return {
+            "profile_url": f"https://www.linkedin.com/in/{slug}/",
+            "first_name": first,
+            "last_name": last,
+            **extra,
+        }
+
     def records(self, kind, **match):
         return [
             r

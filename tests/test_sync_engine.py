@@ -36,15 +36,6 @@ def test_adding_to_a_campaign_creates_the_applicant_with_mapped_fields(engine):
     assert push["result"]["matched_by"] == "created"
 
 
-def person(slug, first, last, **extra):
-    return {
-        "profile_url": f"https://www.linkedin.com/in/{slug}/",
-        "first_name": first,
-        "last_name": last,
-        **extra,
-    }
-
-
 PRIYA = KNOWN.applicant  # Priya Sharma, applicant 10001, job title "Senior Data Analyst"
 
 
@@ -59,7 +50,7 @@ def test_update_policy_decides_whether_an_existing_field_is_overwritten(
     campaign = engine.campaign()
     added = engine.add(
         campaign,
-        profile=person(
+        profile=engine.person(
             "priya-new", "Priya", "Sharma", title="Head of Analytics", phone="0161 496 0000"
         ),
         email=PRIYA.email.upper(),
@@ -76,8 +67,10 @@ def test_update_policy_decides_whether_an_existing_field_is_overwritten(
 def test_default_status_is_set_on_create_only(engine):
     engine.settings(applicant={"default_status_id": 101})
     campaign = engine.campaign()
-    existing = engine.add(campaign, profile=person("p", "Priya", "Sharma"), email=PRIYA.email)
-    created = engine.add(campaign, profile=person("new-person", "Ada", "Lovelace"))
+    existing = engine.add(
+        campaign, profile=engine.person("p", "Priya", "Sharma"), email=PRIYA.email
+    )
+    created = engine.add(campaign, profile=engine.person("new-person", "Ada", "Lovelace"))
     engine.wait(existing["push"]["id"])
     engine.wait(created["push"]["id"])
     [kept] = engine.records("applicants", id=PRIYA.id)
@@ -88,7 +81,7 @@ def test_default_status_is_set_on_create_only(engine):
 
 def test_tags_are_added_to_keywords_and_none_removed(engine):
     campaign = engine.campaign(tags=["Python", "Leadership"])
-    added = engine.add(campaign, profile=person("p", "Priya", "Sharma"), email=PRIYA.email)
+    added = engine.add(campaign, profile=engine.person("p", "Priya", "Sharma"), email=PRIYA.email)
     push = engine.wait(added["push"]["id"])
     [record] = engine.records("applicants", id=PRIYA.id)
     assert record["keywords"] == ["SQL", "Python", "Power BI", "Leadership"]
@@ -109,7 +102,7 @@ def test_field_mapping_decides_which_variable_fills_a_field(engine):
     campaign = engine.campaign()
     added = engine.add(
         campaign,
-        profile=person(
+        profile=engine.person(
             "ada-l",
             "Ada",
             "Lovelace",
@@ -140,7 +133,7 @@ def test_field_mapping_decides_which_variable_fills_a_field(engine):
 def test_add_to_itris_rule_decides_when_a_person_is_created(engine, rule, activities, created):
     engine.settings(applicant={"add_to_itris": rule})
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("new-face", "Nia", "Okoye"))
+    added = engine.add(campaign, profile=engine.person("new-face", "Nia", "Okoye"))
     if rule != "on_campaign_add":
         assert added["push"] is None
     for kind in activities:
@@ -152,7 +145,7 @@ def test_add_to_itris_rule_decides_when_a_person_is_created(engine, rule, activi
 def test_never_still_lets_a_recruiter_push_by_hand(engine):
     engine.settings(applicant={"add_to_itris": "never"})
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("by-hand", "Hand", "Pushed"))
+    added = engine.add(campaign, profile=engine.person("by-hand", "Hand", "Pushed"))
     push = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
     assert engine.wait(push["id"])["status"] == "succeeded"
     assert engine.records("applicants", firstName="Hand", lastName="Pushed")
@@ -178,7 +171,7 @@ def test_only_notes_to_synced_holds_notes_until_the_reply_then_backfills(
         },
     )
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("p", "Priya", "Sharma"), email=PRIYA.email)
+    added = engine.add(campaign, profile=engine.person("p", "Priya", "Sharma"), email=PRIYA.email)
     engine.activity(added["contact_id"], campaign, "email_sent", subject="Data role")
     engine.wait_all()
     assert comments_on(engine, "applicants", PRIYA.id) == []
@@ -193,7 +186,7 @@ def test_only_notes_to_synced_holds_notes_until_the_reply_then_backfills(
 def test_without_only_notes_to_synced_notes_reach_an_existing_record_before_the_reply(engine):
     engine.settings(applicant={"add_to_itris": "on_reply", "only_notes_to_synced": False})
     campaign = engine.campaign(name="Data leaders")
-    added = engine.add(campaign, profile=person("p", "Priya", "Sharma"), email=PRIYA.email)
+    added = engine.add(campaign, profile=engine.person("p", "Priya", "Sharma"), email=PRIYA.email)
     engine.activity(
         added["contact_id"],
         campaign,
@@ -212,7 +205,7 @@ def test_without_only_notes_to_synced_notes_reach_an_existing_record_before_the_
 def test_a_person_not_in_itris_gets_no_record_from_a_note_before_the_rule(engine):
     engine.settings(applicant={"add_to_itris": "on_reply"})
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("nobody-yet", "Noor", "Haddad"))
+    added = engine.add(campaign, profile=engine.person("nobody-yet", "Noor", "Haddad"))
     activity = engine.activity(added["contact_id"], campaign, "email_sent")
     assert engine.wait(activity["push"]["id"])["status"] == "skipped"
     assert engine.records("applicants", firstName="Noor") == []
@@ -240,7 +233,7 @@ def test_note_settings_decide_which_activities_become_comments(
 ):
     engine.settings(applicant=setting)
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("p", "Priya", "Sharma"), email=PRIYA.email)
+    added = engine.add(campaign, profile=engine.person("p", "Priya", "Sharma"), email=PRIYA.email)
     engine.wait(added["push"]["id"])
     engine.activity(added["contact_id"], campaign, activity_type, subject="Hello")
     engine.wait_all()
@@ -258,7 +251,7 @@ def test_mandatory_fields_block_a_push_with_422_listing_them(engine):
         }
     )
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("m", "Mo", "Salah"))
+    added = engine.add(campaign, profile=engine.person("m", "Mo", "Salah"))
     assert added["push"]["status"] == "skipped"
     assert "emailAddress" in added["push"]["skipped_rule"]
     path = f"/api/contacts/{added['contact_id']}/push"
@@ -282,7 +275,7 @@ def test_typed_fields_are_checked_against_the_displayable_fields(engine):
     response = engine.call(
         "post",
         f"/api/campaigns/{campaign}/contacts",
-        {"profile": person("x", "X", "Y"), "fields": {"offLimits": True}},
+        {"profile": engine.person("x", "X", "Y"), "fields": {"offLimits": True}},
         expect=400,
     )
     assert "offLimits" in response.json["errors"]["fields"]
@@ -295,7 +288,8 @@ def test_sync_manual_updates_pushes_edits_field_by_field(engine, enabled):
     )
     campaign = engine.campaign()
     added = engine.add(
-        campaign, profile=person("edit-me", "Eda", "Edwards", title="Engineer", location="York")
+        campaign,
+        profile=engine.person("edit-me", "Eda", "Edwards", title="Engineer", location="York"),
     )
     engine.wait(added["push"]["id"])
     edited = engine.call(
@@ -322,7 +316,9 @@ def test_dont_overwrite_cv_keeps_an_existing_cv(engine, dont_overwrite, uploaded
     engine.settings(dont_overwrite_cv=dont_overwrite)
     rebecca = KNOWN.cv_applicant
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("rh", "Rebecca", "Hall"), email=rebecca.email)
+    added = engine.add(
+        campaign, profile=engine.person("rh", "Rebecca", "Hall"), email=rebecca.email
+    )
     engine.wait(added["push"]["id"])
     response = engine.call(
         "put",
@@ -342,7 +338,7 @@ def test_a_cv_given_with_the_person_reaches_the_new_record_once(engine):
     campaign = engine.campaign()
     added = engine.add(
         campaign,
-        profile=person("cv-new", "Cy", "Vee"),
+        profile=engine.person("cv-new", "Cy", "Vee"),
         cv={"file_name": "cv.pdf", "content_base64": CV},
     )
     assert engine.wait(added["push"]["id"])["result"]["cv_uploaded"] is True
@@ -366,7 +362,7 @@ def test_a_bad_cv_is_400_and_adds_nobody(engine, cv, message):
     response = engine.call(
         "post",
         f"/api/campaigns/{campaign}/contacts",
-        {"profile": person("bad-cv", "Bad", "Cv"), "cv": cv},
+        {"profile": engine.person("bad-cv", "Bad", "Cv"), "cv": cv},
         expect=400,
     ).json
     assert message in str(response["errors"]) + response["message"]

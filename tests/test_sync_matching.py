@@ -6,15 +6,6 @@ from backend.itris.matching import linkedin_slug
 from backend.sandbox.seed import KNOWN
 
 
-def person(slug, first, last, **extra):
-    return {
-        "profile_url": f"https://www.linkedin.com/in/{slug}/",
-        "first_name": first,
-        "last_name": last,
-        **extra,
-    }
-
-
 @pytest.mark.parametrize(
     "url, slug",
     [
@@ -53,7 +44,7 @@ def test_a_linkedin_slug_match_links_without_an_email(engine):
 def test_a_stored_link_is_used_without_searching_again(engine):
     campaign = engine.campaign()
     added = engine.add(
-        campaign, profile=person("p", "Priya", "Sharma"), email=KNOWN.applicant.email
+        campaign, profile=engine.person("p", "Priya", "Sharma"), email=KNOWN.applicant.email
     )
     engine.wait(added["push"]["id"])
     before = engine.sandbox.stats()["requests"].get("GET /api/v2/applicants", 0)
@@ -68,7 +59,9 @@ def test_same_name_and_company_is_only_a_possible_match_until_a_user_decides(eng
     campaign = engine.campaign()
     added = engine.add(
         campaign,
-        profile=person("sarah-m-other", "Sarah", "Mitchell", company="Northwind Logistics Limited"),
+        profile=engine.person(
+            "sarah-m-other", "Sarah", "Mitchell", company="Northwind Logistics Limited"
+        ),
         email="sarah.m@newmail.example",
     )
     push = engine.wait(added["push"]["id"])
@@ -95,7 +88,7 @@ def test_create_new_over_a_possible_match_makes_a_second_record(engine):
     campaign = engine.campaign()
     added = engine.add(
         campaign,
-        profile=person("sarah-m-2", "Sarah", "Mitchell", company="Northwind Logistics"),
+        profile=engine.person("sarah-m-2", "Sarah", "Mitchell", company="Northwind Logistics"),
     )
     assert engine.wait(added["push"]["id"])["status"] == "needs_review"
     push = engine.call(
@@ -117,7 +110,7 @@ def test_create_new_over_a_possible_match_makes_a_second_record(engine):
 )
 def test_bad_link_bodies_are_400(engine, body, field):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("z", "Zed", "Zee"))
+    added = engine.add(campaign, profile=engine.person("z", "Zed", "Zee"))
     response = engine.call("post", f"/api/contacts/{added['contact_id']}/link", body, expect=400)
     assert field in response.json["errors"]
 
@@ -126,7 +119,7 @@ def test_a_contact_uses_the_one_company_with_the_same_name(engine):
     campaign = engine.campaign(sync_as="contact")
     added = engine.add(
         campaign,
-        profile=person(
+        profile=engine.person(
             "ben-k", "Ben", "Kay", company="Brightwater Software Ltd", location="Ely", title="CTO"
         ),
         email="ben@brightwater.example",
@@ -143,7 +136,7 @@ def test_a_contact_with_several_candidate_companies_waits_for_a_pick_then_rememb
     campaign = engine.campaign(sync_as="contact")
     added = engine.add(
         campaign,
-        profile=person("s-1", "Sam", "Smith", company="Smith & Sons", location="Bristol"),
+        profile=engine.person("s-1", "Sam", "Smith", company="Smith & Sons", location="Bristol"),
         email="sam@smithandsons.example",
     )
     push = engine.wait(added["push"]["id"])
@@ -165,7 +158,7 @@ def test_a_contact_with_several_candidate_companies_waits_for_a_pick_then_rememb
     # Another person at "Smith and Sons Ltd": the team's remembered pick is used at once.
     second = engine.add(
         campaign,
-        profile=person("s-2", "Sue", "Smith", company="Smith and Sons Ltd", location="Bath"),
+        profile=engine.person("s-2", "Sue", "Smith", company="Smith and Sons Ltd", location="Bath"),
         email="sue@smithandsons.example",
     )
     assert engine.wait(second["push"]["id"])["status"] == "succeeded"
@@ -177,7 +170,7 @@ def test_an_exact_company_name_wins_over_similar_ones(engine):
     campaign = engine.campaign(sync_as="contact")
     added = engine.add(
         campaign,
-        profile=person("h-1", "Holly", "Hay", company="HAYS PLC", location="London"),
+        profile=engine.person("h-1", "Holly", "Hay", company="HAYS PLC", location="London"),
         email="holly@hays.example",
     )
     assert engine.wait(added["push"]["id"])["status"] == "succeeded"
@@ -189,13 +182,15 @@ def test_a_contact_whose_company_is_unknown_gets_it_created_once(engine):
     campaign = engine.campaign(sync_as="contact")
     first = engine.add(
         campaign,
-        profile=person("q1", "Quinn", "One", company="Zephyr Quantum Ltd", location="Oxford"),
+        profile=engine.person(
+            "q1", "Quinn", "One", company="Zephyr Quantum Ltd", location="Oxford"
+        ),
         email="q1@zq.example",
     )
     engine.wait(first["push"]["id"])
     second = engine.add(
         campaign,
-        profile=person("q2", "Quinn", "Two", company="Zephyr Quantum", location="Oxford"),
+        profile=engine.person("q2", "Quinn", "Two", company="Zephyr Quantum", location="Oxford"),
         email="q2@zq.example",
     )
     engine.wait(second["push"]["id"])
@@ -224,7 +219,9 @@ def test_the_email_gate(engine, who, block, allowed, reason):
     engine.settings(block_off_limits_emails=block, applicant={"add_to_itris": "never"})
     campaign = engine.campaign()
     added = engine.add(
-        campaign, profile=person(who.slug + "-x", who.first_name, who.last_name), email=who.email
+        campaign,
+        profile=engine.person(who.slug + "-x", who.first_name, who.last_name),
+        email=who.email,
     )
     answer = engine.call(
         "get", f"/api/contacts/{added['contact_id']}/email-permission", expect=200
@@ -235,7 +232,9 @@ def test_the_email_gate(engine, who, block, allowed, reason):
 
 def test_the_email_gate_says_no_when_itris_cannot_be_asked(engine):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("g", "Gail", "Gate"), email="gail@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("g", "Gail", "Gate"), email="gail@example.com"
+    )
     engine.wait(added["push"]["id"])
     engine.sandbox.faults(error_rate=1.0, error_status=503)
     answer = engine.call("get", f"/api/contacts/{added['contact_id']}/email-permission").json
@@ -306,7 +305,7 @@ def test_effective_sync_as_precedence_contact_campaign_user_team(engine):
 
 def test_another_teams_contacts_and_pushes_are_invisible(engine):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("private", "Pri", "Vate"))
+    added = engine.add(campaign, profile=engine.person("private", "Pri", "Vate"))
     other = engine.auth.headers("olga@other.example", role="admin", team="Other Talent")
     cid = added["contact_id"]
     for method, path, body in [
@@ -320,7 +319,7 @@ def test_another_teams_contacts_and_pushes_are_invisible(engine):
         ),
         ("get", f"/api/contacts/{cid}/email-permission", None),
         ("get", f"/api/pushes/{added['push']['id']}", None),
-        ("post", f"/api/campaigns/{campaign}/contacts", {"profile": person("a", "A", "B")}),
+        ("post", f"/api/campaigns/{campaign}/contacts", {"profile": engine.person("a", "A", "B")}),
     ]:
         assert engine.call(method, path, body, headers=other).status_code == 404, path
     assert engine.call("get", "/api/pushes", headers=other).json == []

@@ -12,15 +12,6 @@ from backend.models import Push
 from backend.sync import pushes
 
 
-def person(slug, first, last, **extra):
-    return {
-        "profile_url": f"https://www.linkedin.com/in/{slug}/",
-        "first_name": first,
-        "last_name": last,
-        **extra,
-    }
-
-
 def comments_on(engine, record_id):
     return [c for c in engine.sandbox.records("comments") if c["recordId"] == record_id]
 
@@ -34,9 +25,11 @@ def wait_for(condition, timeout=30.0):
 
 def test_the_same_person_pushed_twice_is_one_record(engine):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("twice", "Tw", "Ice"), email="twice@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("twice", "Tw", "Ice"), email="twice@example.com"
+    )
     engine.wait(added["push"]["id"])
-    engine.add(campaign, profile=person("twice", "Tw", "Ice"), email="twice@example.com")
+    engine.add(campaign, profile=engine.person("twice", "Tw", "Ice"), email="twice@example.com")
     again = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
     assert engine.wait(again["id"])["result"]["matched_by"] == "linked"
     assert len(engine.records("applicants", emailAddress="twice@example.com")) == 1
@@ -45,7 +38,9 @@ def test_the_same_person_pushed_twice_is_one_record(engine):
 def test_two_clicks_at_once_make_one_record_and_one_comment_per_activity(engine):
     engine.settings(applicant={"add_to_itris": "never"})
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("double", "Dou", "Ble"), email="double@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("double", "Dou", "Ble"), email="double@example.com"
+    )
     engine.activity(added["contact_id"], campaign, "email_sent", subject="Hi")
     engine.wait_all()
     path = f"/api/contacts/{added['contact_id']}/push"
@@ -72,7 +67,9 @@ def test_two_clicks_at_once_make_one_record_and_one_comment_per_activity(engine)
 def test_a_create_whose_response_was_lost_is_not_sent_again(engine):
     campaign = engine.campaign()
     engine.sandbox.faults(drop_rate=1.0, fault_methods=["POST"])
-    added = engine.add(campaign, profile=person("lost", "Lo", "St"), email="lost@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("lost", "Lo", "St"), email="lost@example.com"
+    )
     wait_for(lambda: engine.sandbox.stats()["creates"].get("applicants", 0) >= 1)
     engine.sandbox.faults(drop_rate=0.0)
     push = engine.wait(added["push"]["id"])
@@ -85,7 +82,9 @@ def test_a_create_whose_response_was_lost_is_not_sent_again(engine):
 
 def test_a_comment_whose_response_was_lost_is_written_once(engine):
     campaign = engine.campaign()
-    added = engine.add(campaign, profile=person("note", "No", "Te"), email="note@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("note", "No", "Te"), email="note@example.com"
+    )
     engine.wait(added["push"]["id"])
     [record] = engine.records("applicants", emailAddress="note@example.com")
     engine.sandbox.faults(drop_rate=1.0, fault_methods=["POST"])
@@ -99,7 +98,9 @@ def test_a_comment_whose_response_was_lost_is_written_once(engine):
 def test_a_push_that_keeps_failing_ends_failed_with_the_reason_and_retry_succeeds(engine):
     campaign = engine.campaign()
     engine.sandbox.faults(error_rate=1.0, error_status=500)
-    added = engine.add(campaign, profile=person("flaky", "Fla", "Ky"), email="flaky@example.com")
+    added = engine.add(
+        campaign, profile=engine.person("flaky", "Fla", "Ky"), email="flaky@example.com"
+    )
     failed = engine.wait(added["push"]["id"], until=("failed",))
     assert "500" in failed["last_error"] or "itris" in failed["last_error"]
     assert "gave up after 6 attempts" in failed["last_error"]
@@ -118,8 +119,12 @@ def test_a_push_that_keeps_failing_ends_failed_with_the_reason_and_retry_succeed
 def test_the_sweeper_recovers_pushes_a_crash_left_behind(engine):
     campaign = engine.campaign()
     engine.settings(applicant={"add_to_itris": "never"})
-    first = engine.add(campaign, profile=person("crash-1", "Cra", "One"), email="c1@example.com")
-    second = engine.add(campaign, profile=person("crash-2", "Cra", "Two"), email="c2@example.com")
+    first = engine.add(
+        campaign, profile=engine.person("crash-1", "Cra", "One"), email="c1@example.com"
+    )
+    second = engine.add(
+        campaign, profile=engine.person("crash-2", "Cra", "Two"), email="c2@example.com"
+    )
     app = engine.app
     with app.app_context():
         session = app.extensions["db"].session
@@ -176,7 +181,7 @@ def test_two_hundred_people_through_faults_each_end_once_with_their_comments(eng
     for i in range(200):
         added = engine.add(
             campaign,
-            profile=person(f"load-{i}", f"Load{i}", "Person"),
+            profile=engine.person(f"load-{i}", f"Load{i}", "Person"),
             email=f"load{i}@example.com",
         )
         people.append(added["contact_id"])
@@ -213,7 +218,7 @@ def test_two_hundred_people_through_faults_each_end_once_with_their_comments(eng
 def test_two_recruiters_adding_one_person_at_once_get_one_contact(engine):
     campaign = engine.campaign()
     rob = engine.auth.headers("rob@acme.example")
-    body = {"profile": person("same-one", "Sam", "Eone"), "email": "same@example.com"}
+    body = {"profile": engine.person("same-one", "Sam", "Eone"), "email": "same@example.com"}
     clients = [(engine.app.test_client(), headers) for headers in (engine.recruiter, rob) * 2]
     barrier = threading.Barrier(len(clients))
     results = []

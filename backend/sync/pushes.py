@@ -49,21 +49,8 @@ def queue(
     params: dict | None = None,
 ) -> Push:
     """Add a queued push to the session; it is enqueued when the transaction commits."""
-    push = Push(
-        team_id=contact.team_id,
-        contact_id=contact.id,
-        campaign_id=campaign_id,
-        user_id=user_id,
-        trigger=trigger,
-        sync_as=sync_as,
-        status="queued",
-        attempts=0,
-        params=params or {},
-        result={},
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(push)
-    db.session.flush()
+    push = _add(contact, trigger, sync_as, campaign_id, user_id, status="queued", attempts=0,
+                params=params or {}, next_attempt_at=utcnow())  # fmt: skip
     push_id = push.id
     after_commit(db.session(), lambda: enqueue(push_id))
     return push
@@ -71,6 +58,11 @@ def queue(
 
 def skip(contact: Contact, *, trigger, sync_as, campaign_id, user_id, rule: str) -> Push:
     """Record a push the rules decided against, so the sync log says why nothing happened."""
+    return _add(contact, trigger, sync_as, campaign_id, user_id, status="skipped",
+                skipped_rule=rule, finished_at=utcnow())  # fmt: skip
+
+
+def _add(contact: Contact, trigger, sync_as, campaign_id, user_id, **state) -> Push:
     push = Push(
         team_id=contact.team_id,
         contact_id=contact.id,
@@ -78,11 +70,7 @@ def skip(contact: Contact, *, trigger, sync_as, campaign_id, user_id, rule: str)
         user_id=user_id,
         trigger=trigger,
         sync_as=sync_as,
-        status="skipped",
-        skipped_rule=rule,
-        params={},
-        result={},
-        finished_at=utcnow(),
+        **{"params": {}, "result": {}, **state},
     )
     db.session.add(push)
     db.session.flush()
