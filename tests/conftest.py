@@ -300,7 +300,9 @@ def engine(make_app, auth_for, sandbox):
     """The sync engine end to end: app, connected sandbox, users and a live queue consumer."""
     from backend import queue
 
-    app = make_app(PUSH_RETRY_BASE_S=0.05, PUSH_MAX_ATTEMPTS=6, ITRIS_MAX_ATTEMPTS=3)
+    app = make_app(
+        PUSH_RETRY_BASE_S=0.05, PUSH_MAX_ATTEMPTS=6, ITRIS_MAX_ATTEMPTS=3, ITRIS_TIMEOUT=2.0
+    )
     helper = auth_for(app)
     consumer = queue.start_consumer(workers=2)
     try:

@@ -238,3 +238,22 @@ def test_two_recruiters_adding_one_person_at_once_get_one_contact(engine):
     assert len({r.json["contact_id"] for r in results}) == 1
     engine.wait_all()
     assert len(engine.records("applicants", emailAddress="same@example.com")) == 1
+
+
+def test_a_slow_create_that_outlives_the_timeout_is_not_sent_again(engine):
+    """itris finishes the write after we gave up waiting: the push must find it, not redo it."""
+    engine.app.config["ITRIS_TIMEOUT"] = 1.0
+    engine.sandbox.faults(latency_ms=2500, fault_methods=["POST"])
+    campaign = engine.campaign()
+    added = engine.add(
+        campaign, profile=engine.person("slow", "Slo", "W"), email="slow@example.com"
+    )
+    activity = engine.activity(added["contact_id"], campaign, "email_sent", subject="Slow")
+    push = engine.wait(added["push"]["id"], timeout=90)
+    assert push["status"] == "succeeded", push
+    assert engine.wait(activity["push"]["id"], timeout=90)["status"] == "succeeded"
+    engine.sandbox.faults(latency_ms=0)
+    engine.wait_all()
+    [record] = engine.records("applicants", emailAddress="slow@example.com")
+    assert engine.sandbox.stats()["requests"]["POST /api/v2/applicants"] == 1
+    assert len(comments_on(engine, record["id"])) == 1

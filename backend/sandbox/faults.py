@@ -26,8 +26,8 @@ class Faults:
     rate_limit_per_s: float | None = None  # per token (or per client without one); None = off
     token_ttl_s: float = 3600  # lifetime of tokens issued from now on
     drop_rate: float = 0.0  # share of API requests done in full, then the connection dropped
-    # The methods error_rate and drop_rate apply to (None: all), e.g. ["POST"] to lose only
-    # the answers to creates while searches still work.
+    # The methods latency_ms, error_rate and drop_rate apply to (None: all), e.g. ["POST"]
+    # to slow down or lose only the answers to creates while searches still work.
     fault_methods: tuple[str, ...] | None = None
 
     def applies_to(self, method: str) -> bool:

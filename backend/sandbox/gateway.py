@@ -36,9 +36,9 @@ def before_api_request() -> None:
         return
     state = current_state()
     faults = state.faults.current
-    if faults.latency_ms:
-        time.sleep(faults.latency_ms / 1000)
     targeted = faults.applies_to(request.method)
+    if targeted and faults.latency_ms:
+        time.sleep(faults.latency_ms / 1000)
     if targeted and state.faults.roll(faults.error_rate):
         state.stats.count("injected_errors")
         headers = {c.RETRY_AFTER_HEADER: "1"} if faults.error_status in RETRYABLE_STATUSES else {}

@@ -115,10 +115,11 @@ def run(push_id: int) -> str:
         _unclaim(push, "another push for this person is running")
         enqueue(push_id, BUSY_DELAY_S)
         return "queued"
+    hold = None
     try:
-        _execute(push)
+        hold = _execute(push)
     finally:
-        _unlock(push.contact_id, owner)
+        _unlock(push.contact_id, owner, hold)
     return push.status
 
 
@@ -156,18 +157,21 @@ def _lock(contact_id: int, owner: str) -> bool:
     return taken == 1
 
 
-def _unlock(contact_id: int, owner: str) -> None:
+def _unlock(contact_id: int, owner: str, hold: timedelta | None = None) -> None:
+    """Free the person, or keep them ``hold`` longer while a write of ours may still land."""
     db.session.rollback()
+    until = utcnow() + hold if hold else None
     db.session.execute(
         update(Contact)
         .where(Contact.id == contact_id, Contact.lock_owner == owner)
-        .values(lock_owner=None, lock_until=None)
+        .values(lock_owner=owner if hold else None, lock_until=until)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
-def _execute(push: Push) -> None:
+def _execute(push: Push) -> timedelta | None:
+    """Run the pipeline for a claimed push; returns how long to keep holding the person."""
     conn = connection.get(push.team_id)
     if conn is None:
         return _finish(push, "failed", error="itris is not connected for this team")
@@ -182,7 +186,12 @@ def _execute(push: Push) -> None:
         return _finish(push, "failed", error=f"itris rejected the credentials: {err.message}")
     except RetriableItrisError as err:
         db.session.rollback()
-        return _retry_later(push, err.message, err.retry_after)
+        # A create of ours may still be landing in itris: no push for this person may look
+        # for it (and, not finding it, create it again) until it has had time to.
+        writing = err.maybe_applied and err.method == "POST"
+        hold = 2 * current_app.config["ITRIS_TIMEOUT"] if writing else 0
+        _retry_later(push, err.message, max(err.retry_after or 0, hold) or None)
+        return timedelta(seconds=hold) if hold else None
     except FatalItrisError as err:
         db.session.rollback()
         detail = f" ({_flatten(err.errors)})" if err.errors else ""
