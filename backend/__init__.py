@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_api(app)
     from backend.web import bp as web_bp
+
     app.register_blueprint(web_bp)
     queue.init_app(app)
     app.register_error_handler(Exception, errors.handle_unexpected)
