@@ -8,54 +8,41 @@
   match patterns decide where the content script runs.
 - One browser per test module; each test starts signed out, with fresh pages.
   ``ITRIS_SYNC_E2E_HEADED=1`` shows the browser (needs a display).
+- ``itris`` (asked for by a test, never autouse): the team connected to a live itris sandbox
+  with its company mirror filled, a queue consumer running the pushes, a freshly seeded
+  sandbox per test, and the team's settings put back afterwards.
+- The pieces themselves live in ``harness.py`` (shared with tests/bench/bench_panel.py).
 """
 
 from __future__ import annotations
 
-import os
+import itertools
 import re
-import shutil
-import threading
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import requests
-from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect, sync_playwright
-from werkzeug.serving import make_server
+from harness import (
+    ADMIN,
+    EXTENSION_NAME,
+    OPTIONS_PATH,
+    RECRUITER,
+    TIMEOUT_MS,
+    WORKER_PATH,
+    Account,
+    LiveBackend,
+    NoChromium,
+    Sandbox,
+    connect_itris,
+    find_chromium,
+    launch_extension,
+    start_backend,
+    wait_for_push,
+)
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-EXTENSION_NAME = "itris-sync"  # manifest "name": also the content script world's name
-WORKER_PATH = "extension/background/service-worker.js"
-OPTIONS_PATH = "extension/options/options.html"
-TIMEOUT_MS = 10_000
-
-# Profile slug → fixture page; any other /in/<slug>/ gets the signed-in recruiter's view.
-LINKEDIN_PROFILES = {
-    "priya-raman": "linkedin-profile-loggedin.html",
-    "tomas-ferreira-4a2b9": "linkedin-profile-public.html",
-}
-DEFAULT_PROFILE = "linkedin-profile-loggedin.html"
-NOT_FOUND_PAGE = "<!DOCTYPE html><html><head><title>LinkedIn</title></head><body></body></html>"
-
 expect.set_options(timeout=TIMEOUT_MS)
-
-
-@dataclass(frozen=True)
-class Account:
-    email: str
-    password: str
-    name: str
-    role: str
-
-
-ADMIN = Account("admin@example.com", "correct-horse-battery", "Ada Admin", "admin")
-RECRUITER = Account("rita@example.com", "staple-gun-42", "Rita Recruiter", "recruiter")
-TEAM = "Acme Recruitment"
 
 
 @pytest.fixture(scope="session")
@@ -71,51 +58,12 @@ def recruiter() -> Account:
 # --- Chromium -----------------------------------------------------------------------------
 
 
-def find_chromium() -> str:
-    """Return the Chromium to drive, or fail the run saying how to provide one."""
-    configured = os.environ.get("ITRIS_SYNC_CHROMIUM")
-    if configured:
-        path = shutil.which(configured)
-        if path is None:
-            pytest.fail(
-                f"ITRIS_SYNC_CHROMIUM={configured!r} is not an executable file.", pytrace=False
-            )
-        return path
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail(
-        "The browser tests need Chromium and none was found: install it "
-        "(Debian/Ubuntu: `apt-get install chromium`, or `make chromium`) or point "
-        "ITRIS_SYNC_CHROMIUM at a Chromium binary. Google Chrome 137+ will not do: it "
-        "ignores --load-extension.",
-        pytrace=False,
-    )
-
-
-def chromium_args(extension_root: Path) -> list[str]:
-    """Flags for Chromium with only our unpacked extension loaded, quiet and headless."""
-    args = [
-        f"--disable-extensions-except={extension_root}",
-        f"--load-extension={extension_root}",
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-gpu",
-    ]
-    if os.environ.get("ITRIS_SYNC_E2E_HEADED") != "1":
-        # The new headless mode is the full browser, extensions included; Playwright's own
-        # `headless` switch is left off so it adds no flags of its own.
-        args.insert(0, "--headless=new")
-    return args
-
-
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    return find_chromium()
+    try:
+        return find_chromium()
+    except NoChromium as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -127,90 +75,122 @@ def playwright_driver() -> Playwright:
 # --- The backend ----------------------------------------------------------------------------
 
 
-class LiveBackend:
-    """The real backend serving HTTP on a free loopback port."""
+@pytest.fixture(scope="session")
+def live_backend(tmp_path_factory) -> LiveBackend:
+    """The backend app (temporary SQLite) with an admin and a recruiter.
 
-    def __init__(self, app, url: str):
-        self.app = app
-        self.url = url
-        self.http = requests.Session()
+    No queue consumer runs unless a test asks for ``itris`` (or ``queue_consumer``).
+    """
+    handle, stop = start_backend(tmp_path_factory.mktemp("backend"))
+    yield handle
+    stop()
 
-    def login(self, account: Account) -> str:
-        """Sign in from Python; return the bearer token."""
-        response = self.http.post(
-            f"{self.url}/api/auth/login",
-            json={"email": account.email, "password": account.password},
-            timeout=10,
-        )
-        response.raise_for_status()
-        return response.json()["token"]
 
-    def logout(self, token: str) -> requests.Response:
-        return self.http.post(
-            f"{self.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
-
-    def me(self, token: str) -> requests.Response:
-        return self.http.get(
-            f"{self.url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
+# --- itris: sandbox, connection, queue --------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def live_backend(tmp_path_factory) -> LiveBackend:
-    """The backend app (temporary SQLite, no queue worker) with an admin and a recruiter."""
-    from backend import create_app
-    from backend.accounts import create_user
+def sandbox_server():
+    """One live itris sandbox for the session, on a free loopback port."""
+    from backend.sandbox import start_server
 
-    instance = tmp_path_factory.mktemp("backend")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{instance}/itris-sync.db",
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "AUTO_MIGRATE": True,
-            "START_WORKER": False,
-            "EXTENSION_ORIGINS": ["chrome-extension://*"],
+    server = start_server(host="127.0.0.1", port=0, seed=1)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def queue_consumer(live_backend):
+    """A queue consumer (threads) running the live backend's pushes."""
+    from backend import queue
+
+    consumer = queue.start_consumer(workers=2)
+    yield consumer
+    queue.stop_consumer(consumer)
+
+
+@pytest.fixture(scope="module")
+def itris_connected(live_backend, sandbox_server, queue_consumer):
+    """The team connected to the sandbox, companies mirrored; disconnected after the module."""
+    admin_api = live_backend.api(ADMIN)
+    sandbox = Sandbox(sandbox_server.url)
+    sandbox.reset()
+    connect_itris(admin_api, sandbox)
+    yield
+    admin_api.call("DELETE", "/api/integrations/itris")
+    admin_api.close()
+
+
+class Itris:
+    """A test's view of the connected team: the sandbox, API clients, settings, campaigns."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, backend: LiveBackend, sandbox: Sandbox):
+        self.backend = backend
+        self.sandbox = sandbox
+        self.admin = backend.api(ADMIN)
+        self.recruiter = backend.api(RECRUITER)
+        saved = self.admin.get("/api/integrations/itris/settings")
+        self._saved = {"team": saved["team"], "locks": saved["locks"]}
+
+    def settings(self, **changes) -> dict:
+        """Change team settings: top-level keys, or ``applicant``/``contact`` partial sections."""
+        current = self.admin.get("/api/integrations/itris/settings")
+        team = current["team"]
+        for key, value in changes.items():
+            if key in ("applicant", "contact"):
+                team[key] = {**team[key], **value}
+            else:
+                team[key] = value
+        body = {"team": team, "locks": current["locks"]}
+        return self.admin.call("PUT", "/api/integrations/itris/settings", body, expect=200).json()
+
+    def campaign(self, sync_as: str = "applicant", tags=(), name: str | None = None) -> int:
+        """A new campaign (a unique name unless given); returns its id."""
+        body = {
+            "name": name or f"E2E campaign {next(self._names)}",
+            "type": "candidate" if sync_as == "applicant" else "client",
+            "sync_as": sync_as,
+            "tags": list(tags),
         }
-    )
-    with app.app_context():
-        for account in (ADMIN, RECRUITER):
-            create_user(
-                email=account.email,
-                password=account.password,
-                name=account.name,
-                role=account.role,
-                team_name=TEAM,
-            )
+        return self.recruiter.call("POST", "/api/campaigns", body, expect=201).json()["id"]
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-backend", daemon=True)
-    thread.start()
-    handle = LiveBackend(app, f"http://127.0.0.1:{server.server_port}")
-    yield handle
-    handle.http.close()
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    def lookup(self, slug: str, campaign_id: int | None = None, **profile) -> dict:
+        """The profile lookup, as the recruiter's API sees it."""
+        body = {
+            "profile_url": f"https://www.linkedin.com/in/{slug}/",
+            "campaign_id": campaign_id,
+            **profile,
+        }
+        return self.recruiter.call("POST", "/api/profile/lookup", body, expect=200).json()
+
+    def wait_for_push(self, push_id: int, timeout: float = 30.0) -> dict:
+        return wait_for_push(self.recruiter, push_id, timeout)
+
+    def records(self, kind: str, **match) -> list[dict]:
+        return self.sandbox.records(kind, **match)
+
+    def close(self) -> None:
+        self.sandbox.faults(error_rate=0, latency_ms=0, drop_rate=0, fault_methods=None)
+        self.admin.call("PUT", "/api/integrations/itris/settings", self._saved, expect=200)
+        self.admin.close()
+        self.recruiter.close()
 
 
-# --- LinkedIn, routed -----------------------------------------------------------------------
+@pytest.fixture
+def itris(itris_connected, live_backend, sandbox_server) -> Itris:
+    """The connected team for one test: a freshly seeded sandbox; settings restored after."""
+    from backend import queue
 
-
-def serve_linkedin(route: Route) -> None:
-    """Answer a www.linkedin.com request from the fixtures: profiles by slug, else a blank page."""
-    path = urlsplit(route.request.url).path
-    match = re.fullmatch(r"/in/([^/]+)/?", path)
-    if match is None:
-        route.fulfill(status=404, content_type="text/html; charset=utf-8", body=NOT_FOUND_PAGE)
-        return
-    fixture = LINKEDIN_PROFILES.get(match.group(1), DEFAULT_PROFILE)
-    route.fulfill(
-        status=200,
-        content_type="text/html; charset=utf-8",
-        body=(FIXTURES / fixture).read_text(encoding="utf-8"),
-    )
+    # Another suite in this session may have built an app of its own: the queue's tasks
+    # must run in this backend's app.
+    queue.init_app(live_backend.app)
+    sandbox = Sandbox(sandbox_server.url)
+    sandbox.reset()
+    helper = Itris(live_backend, sandbox)
+    yield helper
+    helper.close()
 
 
 # --- The extension --------------------------------------------------------------------------
@@ -260,9 +240,29 @@ class Extension:
         expect(page.get_by_test_id("login-state")).to_contain_text(f"Signed in as {account.name}")
         return page
 
+    def sign_in_as(self, account: Account) -> None:
+        """Store a session for ``account`` as the options page would (no form, no page)."""
+        session = self.backend.sign_in(account)
+        self.probe.evaluate(
+            "session => chrome.storage.local.set(session)",
+            {"backendUrl": self.backend.url, "token": session["token"], "user": session["user"]},
+        )
+
+    def work_in_campaign(self, campaign_id: int) -> None:
+        """Make ``campaign_id`` the campaign the panel starts with (the recruiter's last pick)."""
+        self.probe.evaluate(
+            "id => chrome.storage.local.set({prefs: {campaignId: id}})", campaign_id
+        )
+
     def open_profile(self, slug: str = "priya-raman") -> Page:
         page = self.context.new_page()
         page.goto(f"https://www.linkedin.com/in/{slug}/")
+        return page
+
+    def open_panel(self, slug: str) -> Page:
+        """Open a profile and wait until the panel shows the person's itris state."""
+        page = self.open_profile(slug)
+        expect(page.get_by_test_id("itris-panel")).to_have_attribute("data-state", "ready")
         return page
 
     @staticmethod
@@ -350,25 +350,11 @@ class Extension:
 @pytest.fixture(scope="module")
 def extension_context(playwright_driver, chromium_executable, live_backend, tmp_path_factory):
     """One Chromium per test module, the extension loaded, LinkedIn routed to fixtures."""
-    context = playwright_driver.chromium.launch_persistent_context(
-        user_data_dir=tmp_path_factory.mktemp("chromium-profile"),
-        executable_path=chromium_executable,
-        headless=False,
-        args=chromium_args(REPO_ROOT),
-        # Playwright disables extensions by default; ours is the point of the exercise.
-        ignore_default_args=["--disable-extensions"],
+    context, extension_id = launch_extension(
+        playwright_driver, chromium_executable, tmp_path_factory.mktemp("chromium-profile")
     )
-    context.set_default_timeout(TIMEOUT_MS)
     try:
-        workers = context.service_workers or [
-            context.wait_for_event("serviceworker", timeout=TIMEOUT_MS)
-        ]
-        worker_url = next(
-            (w.url for w in workers if w.url.endswith("/" + WORKER_PATH)), workers[0].url
-        )
-        assert worker_url.endswith("/" + WORKER_PATH), f"unexpected service worker {worker_url}"
-        context.route("https://www.linkedin.com/**", serve_linkedin)
-        yield Extension(context, urlsplit(worker_url).netloc, live_backend)
+        yield Extension(context, extension_id, live_backend)
     finally:
         context.close()
 

@@ -1,4 +1,4 @@
-"""The options page, the service worker's session and the content script's placeholder panel."""
+"""The options page, the service worker's session, and the panel's sign-in state."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def test_sign_in_shows_the_user_and_stores_the_session(extension, live_backend, 
         f"Signed in as {admin.name} ({admin.email})"
     )
     expect(page.get_by_test_id("logout")).to_be_visible()
+    expect(page.get_by_test_id("login-submit")).to_be_hidden()  # the form goes away
     stored = extension.storage(page)
     assert stored["backendUrl"] == live_backend.url
     assert stored["user"]["email"] == admin.email

@@ -5,10 +5,18 @@
 //   {type: "auth:logout"}                             → data {backendUrl, user: null}  [pages]
 //   {type: "auth:state"}                              → data {backendUrl, user|null, notice?}
 //   {type: "api", method, path, body}                 → data = the backend's JSON
+//   {type: "prefs:get"}                               → data {campaignId|null}
+//   {type: "prefs:set", campaignId}                   → data {campaignId}
+//   {type: "draft:get", key}                          → data {sync_as?, tags?, fields?}|null
+//   {type: "draft:set", key, draft}                   → data = the draft as stored
+//   {type: "draft:clear", key}                        → data null
+//   {type: "options:open"}                            → opens the options page
 // [pages]: accepted from the extension's own pages (the options page), not content scripts.
+// A draft is what a recruiter chose for a person not yet added (key "<slug>@<campaign id>").
 
 import { apiCall, authState, login, logout } from "./auth.js";
 import { failure } from "./backend.js";
+import { clearDraft, getDraft, getPrefs, openOptions, setDraft, setPrefs } from "./prefs.js";
 
 // `pageOnly` handlers change who is signed in: a LinkedIn page's renderer must not reach them.
 const HANDLERS = {
@@ -16,6 +24,12 @@ const HANDLERS = {
   "auth:logout": { run: logout, pageOnly: true },
   "auth:state": { run: authState, pageOnly: false },
   api: { run: apiCall, pageOnly: false },
+  "prefs:get": { run: getPrefs, pageOnly: false },
+  "prefs:set": { run: setPrefs, pageOnly: false },
+  "draft:get": { run: getDraft, pageOnly: false },
+  "draft:set": { run: setDraft, pageOnly: false },
+  "draft:clear": { run: clearDraft, pageOnly: false },
+  "options:open": { run: openOptions, pageOnly: false },
 };
 
 function fromExtensionPage(sender) {

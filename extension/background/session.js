@@ -18,9 +18,10 @@ export async function saveUser(user) {
   await chrome.storage.local.set({ user });
 }
 
-/** Forget the token and user; keep the backend URL so the options page can offer it again. */
+/** Forget the token, the user and what the panel kept for them (campaign choice, drafts);
+ * keep the backend URL so the options page can offer it again. */
 export async function clearSession() {
-  await chrome.storage.local.remove(["token", "user"]);
+  await chrome.storage.local.remove(["token", "user", "prefs", "drafts"]);
 }
 
 /** Keep the token out of content scripts: only extension pages and the worker may read storage. */
