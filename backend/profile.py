@@ -14,6 +14,7 @@ from backend.itris.errors import ItrisError, ItrisNotFound
 from backend.itris.fields import desired_fields
 from backend.itris.matching import find_certain, find_possible, linkedin_slug
 from backend.models import Contact, ItrisLink, Push, User
+from backend.sync import choice
 from backend.sync import companies as company_resolution
 from backend.sync.variables import variables_of
 
@@ -75,6 +76,7 @@ def _contact_summary(contact: Contact) -> dict:
         "title": contact.title,
         "stage": contact.stage,
         "synced": contact.synced_at is not None,
+        "campaign_ids": [m.campaign_id for m in choice.campaigns_of(contact.id)],
     }
 
 

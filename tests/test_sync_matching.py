@@ -283,6 +283,8 @@ def test_effective_sync_as_precedence_contact_campaign_user_team(engine):
     assert lookup()["sync_as"] == "contact" and lookup()["source"] == "user"
     campaign = engine.campaign(sync_as="applicant", tags=["Ops"])
     added = engine.add(campaign, profile={"profile_url": url, "name": "Pre Cedence"})
+    known = engine.call("post", "/api/profile/lookup", {"profile_url": url}, expect=200).json
+    assert known["contact"]["campaign_ids"] == [campaign]
     assert lookup(campaign_id=campaign) == {
         "sync_as": "applicant",
         "tags": ["Ops"],
@@ -323,3 +325,9 @@ def test_another_teams_contacts_and_pushes_are_invisible(engine):
     ]:
         assert engine.call(method, path, body, headers=other).status_code == 404, path
     assert engine.call("get", "/api/pushes", headers=other).json == []
+
+
+@pytest.mark.parametrize("url", ["[", "https://[::1/in/x", "www.linkedin.com]/in/x"])
+def test_an_unparseable_profile_url_has_no_slug(url):
+    # Found by tests/test_fuzz.py: urlsplit raised on "[" and the API answered 500.
+    assert linkedin_slug(url) is None
