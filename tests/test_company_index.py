@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from backend.companies.index import (
     DUPLICATE,
@@ -13,7 +13,7 @@ from backend.companies.index import (
     PostgresCompanyIndex,
     postgres_ddl,
 )
-from backend.companies.models import Company
+from backend.companies.models import Company, company_vocab, company_words
 from backend.models import Team
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -54,7 +54,7 @@ def _postgres_engine():
 
 @pytest.fixture(scope="module")
 def pg_schema():
-    """A private schema with the mirror table and its trigram index; dropped afterwards."""
+    """A private schema with the mirror table and its word index; dropped afterwards."""
     admin = _postgres_engine()
     schema = f"test_companies_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:
@@ -239,7 +239,7 @@ def test_the_small_segment_merges_into_the_large_one():
 
 
 @pytest.mark.postgres
-def test_the_migration_creates_the_trigram_index_on_postgresql():
+def test_the_migration_creates_the_word_index_on_postgresql():
     from alembic import command
 
     from backend.db import Database, alembic_config
@@ -251,19 +251,95 @@ def test_the_migration_creates_the_trigram_index_on_postgresql():
     url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
     database = Database(url)
     try:
+        # Rows mirrored before 0005 are indexed by it (the backfill).
+        database.upgrade("0003")
+        with database.engine.begin() as conn:
+            conn.execute(Team.__table__.insert(), [{"id": 1, "name": "one"}])
+            conn.execute(
+                Company.__table__.insert(),
+                [{"team_id": 1, "itris_id": i, "name": n, **_columns(n)} for i, n in KNOWN.items()],
+            )
         database.upgrade()
         inspector = inspect(database.engine)
-        assert "ix_companies_name_core_trgm" in {
+        assert "ix_companies_name_core_trgm" not in {
             i["name"] for i in inspector.get_indexes("companies")
         }
+        assert {"company_words", "company_vocab", "company_word_deletes"} <= set(
+            inspector.get_table_names()
+        )
         assert {"company_aliases", "company_sync_states"} <= set(inspector.get_table_names())
+        index = PostgresCompanyIndex(database.engine, Company.__table__, 1)
+        assert len(index) == len(KNOWN)
+        assert index.search("Kestrl Engineering")[0].itris_id == 30014
         command.downgrade(alembic_config(url), "0001")
         assert "companies" not in inspect(database.engine).get_table_names()
+        assert "company_words" not in inspect(database.engine).get_table_names()
     finally:
         database.dispose()
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def _columns(name):
+    from backend.companies.index import columns_for
+    from backend.companies.normalise import normalise
+
+    return columns_for(normalise(name))
+
+
+@pytest.mark.postgres
+def test_writes_to_the_mirror_table_keep_the_word_index_current(pg_schema):
+    # The mirror sync writes rows itself (ORM inserts, updates, deletes): triggers index them.
+    table = Company.__table__
+    index = PostgresCompanyIndex(pg_schema, table, team_id=1)
+    _clear(pg_schema, 1)
+    try:
+        with pg_schema.begin() as conn:
+            conn.execute(
+                table.insert(),
+                [
+                    {"team_id": 1, "itris_id": i, "name": n, "revision": 1, **_columns(n)}
+                    for i, n in KNOWN.items()
+                ],
+            )
+        assert len(index) == len(KNOWN)
+        assert index.search("Northwind Logistics")[0].itris_id == 30012
+        with pg_schema.begin() as conn:  # renamed in itris
+            conn.execute(
+                table.update()
+                .where(table.c.team_id == 1, table.c.itris_id == 30012)
+                .values(name="Zephyrine Freight", **_columns("Zephyrine Freight"))
+            )
+            # An update that leaves the name alone changes nothing in the index.
+            conn.execute(
+                table.update()
+                .where(table.c.team_id == 1, table.c.itris_id == 30013)
+                .values(revision=2)
+            )
+        assert 30012 not in ids(index.search("Northwind Logistics"))
+        assert index.search("Zephyrin Freight Ltd")[0].itris_id == 30012
+        assert index.search("Brightwater Software")[0].itris_id == 30013
+        assert len(index) == len(KNOWN)
+        with pg_schema.begin() as conn:
+            conn.execute(table.delete().where(table.c.team_id == 1, table.c.itris_id == 30014))
+        assert 30014 not in ids(index.search("Kestrel Engineering"))
+        assert len(index) == len(KNOWN) - 1
+        with pg_schema.begin() as conn:  # word counts never go below zero or drift
+            negative = conn.scalar(
+                select(func.count()).select_from(company_vocab).where(company_vocab.c.df < 0)
+            )
+            postings = conn.scalar(
+                select(func.count(company_words.c.itris_id.distinct())).where(
+                    company_words.c.team_id == 1
+                )
+            )
+        assert negative == 0
+        assert postings == len(KNOWN) - 1
+    finally:
+        _clear(pg_schema, 1)
+    assert len(index) == 0
+    assert index.search("Hays") == []
 
 
 def test_the_migration_matches_the_models_on_sqlite(tmp_path):

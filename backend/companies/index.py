@@ -4,8 +4,9 @@ Two implementations answer the same :class:`CompanyIndex` protocol:
 
 - :class:`MemoryCompanyIndex`, the embedded default: a rarity-weighted token index held in
   the process (numpy postings, typo tolerance by symmetric deletion over the vocabulary).
-- :class:`PostgresCompanyIndex`: the mirror table itself, searched through ``pg_trgm``, so
-  every API process shares one index instead of each holding a copy.
+- :class:`PostgresCompanyIndex`: the same word-level design in SQL (postings, vocabulary with
+  document frequencies, one-letter deletions for typos), kept current by triggers on the
+  mirror table, so every API process shares one index instead of each holding a copy.
 
 Both hand their candidates to :func:`rank`, which decides the reason: ``duplicate`` when the
 normalised keys are equal, ``similar`` when the rapidfuzz score of the distinctive words
@@ -24,6 +25,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+from sqlalchemy.engine import Engine
 
 from backend.companies.normalise import (
     GENERIC_WORDS,
@@ -404,24 +406,51 @@ def _from_text(text: str) -> NormalisedName:
 
 
 # --- The shared PostgreSQL index ----------------------------------------------------------
-TRGM_THRESHOLD = 0.3  # pg_trgm similarity a candidate needs before rapidfuzz looks at it
-_PG_RESCORE = 60
+_PG_SEED_BUDGET = 5000  # postings aggregated in SQL; rarer words first, as in the segment
+_PG_FETCH = 100  # candidates fetched by seed weight, re-weighted here by the common words
 
 
 class PostgresCompanyIndex:
-    """The mirror table searched with pg_trgm: one index shared by every API process.
+    """The embedded index's word-level design, in SQL: one index shared by every API process.
 
     ``table`` is the mirror table (``team_id``, ``itris_id``, ``name``, ``name_norm``,
-    ``name_core``, ``name_key``); ``bind`` an engine or connection to PostgreSQL.
+    ``name_core``, ``name_key``); ``bind`` an engine or connection to PostgreSQL. Triggers on
+    the mirror table (:func:`postgres_ddl`) keep three tables beside it current, whoever
+    writes the mirror: ``company_words`` (each company's words: the postings),
+    ``company_vocab`` (each team's words with their document frequency; the empty word
+    counts the team's companies) and ``company_word_deletes`` (every one-letter deletion of
+    each vocabulary word of four letters or more: typo tolerance by symmetric deletion, an
+    exact btree probe instead of a trigram scan). A search reads the vocabulary entries of
+    the query's words and their typo, split and joined variants (one round trip), weights
+    them by rarity like :class:`_Segment`, then aggregates the postings of the rarest words
+    in SQL and fetches the best candidates' names (a second round trip); the common words
+    only re-weight those, and :func:`rank` has the last word.
     """
 
     def __init__(self, bind, table, team_id: int):
         self.bind = bind
         self.table = table
         self.team_id = team_id
+        # Searches only read: no transaction to open and roll back around them.
+        self._reader = bind
+        if isinstance(bind, Engine):
+            self._reader = bind.execution_options(isolation_level="AUTOCOMMIT")
+
+    def _names(self) -> tuple[str, str, str, str]:
+        """The schema-qualified names of the mirror table and of the word tables."""
+        schema = self.table.schema
+        translate = self.bind.get_execution_options().get("schema_translate_map") or {}
+        schema = translate.get(schema, schema)
+        prefix = f"{schema}." if schema else ""
+        return (
+            f"{prefix}{self.table.name}",
+            f"{prefix}company_words",
+            f"{prefix}company_vocab",
+            f"{prefix}company_word_deletes",
+        )
 
     def add(self, companies: Iterable[IndexedCompany]) -> None:
-        """Insert or update the name columns of companies."""
+        """Insert or update the name columns of companies (the triggers index their words)."""
         from sqlalchemy.dialects.postgresql import insert
 
         rows = {}
@@ -435,16 +464,18 @@ class PostgresCompanyIndex:
             }
         if not rows:
             return
-        statement = insert(self.table).values(list(rows.values()))
-        statement = statement.on_conflict_do_update(
-            index_elements=[self.table.c.team_id, self.table.c.itris_id],
-            set_={
-                name: statement.excluded[name]
-                for name in ("name", "name_norm", "name_core", "name_key")
-            },
-        )
+        values = list(rows.values())
         with self.bind.begin() as connection:
-            connection.execute(statement)
+            for start in range(0, len(values), 5000):  # 65535 parameters at most
+                statement = insert(self.table).values(values[start : start + 5000])
+                statement = statement.on_conflict_do_update(
+                    index_elements=[self.table.c.team_id, self.table.c.itris_id],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in ("name", "name_norm", "name_core", "name_key")
+                    },
+                )
+                connection.execute(statement)
 
     def remove(self, itris_ids: Iterable[int]) -> None:
         """Delete companies by itris id."""
@@ -461,50 +492,298 @@ class PostgresCompanyIndex:
                 )
 
     def __len__(self) -> int:
-        from sqlalchemy import func, select
-
+        _, _, vocab, _ = self._names()
         with self.bind.connect() as connection:
-            return connection.scalar(
-                select(func.count())
-                .select_from(self.table)
-                .where(self.table.c.team_id == self.team_id)
-            )
+            total = connection.exec_driver_sql(
+                f"SELECT df FROM {vocab} WHERE team_id = %s AND word = ''",  # noqa: S608
+                (self.team_id,),
+            ).scalar()
+        return int(total or 0)
 
     def search(self, name: str, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
         """Return up to ``limit`` duplicates and similar companies for ``name``."""
-        from sqlalchemy import desc, func, or_, select
-
         query = normalise(name)
         if not query.key:
             return []
-        t = self.table
-        similarity = func.similarity(t.c.name_core, query.core_text)
-        statement = (
-            select(t.c.itris_id, t.c.name, t.c.name_norm)
-            .where(
-                t.c.team_id == self.team_id,
-                or_(t.c.name_key == query.key, t.c.name_core.op("%")(query.core_text)),
-            )
-            .order_by(desc(t.c.name_key == query.key), desc(similarity))
-            .limit(_PG_RESCORE)
-        )
-        with self.bind.begin() as connection:
-            connection.exec_driver_sql(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                (str(TRGM_THRESHOLD),),
-            )
-            rows = connection.execute(statement).all()
-        return rank(query, rows, limit)
+        companies, words_table, vocab, deletes = self._names()
+        words = [w for w in dict.fromkeys(query.tokens) if w not in STOP_WORDS]
+        exact, probes = {""}, set()
+        for word in words:
+            exact.add(word)
+            if len(word) >= _MIN_TYPO_LEN:
+                variants = _deletes(word)
+                exact |= variants
+                probes |= variants
+                probes.add(word)
+                if len(word) >= 6:
+                    exact.update(word[:i] for i in range(2, len(word) - 1))
+                    exact.update(word[i:] for i in range(2, len(word) - 1))
+        exact.update(left + right for left, right in zip(words, words[1:], strict=False))
+        with self._reader.connect() as connection:
+            found = connection.exec_driver_sql(
+                f"SELECT word, df, NULL FROM {vocab} "  # noqa: S608
+                "WHERE team_id = %(team)s AND word = ANY(%(exact)s::text[]) AND df > 0 "
+                f"UNION ALL SELECT d.word, v.df, d.variant FROM {deletes} d "
+                f"JOIN {vocab} v ON v.team_id = d.team_id AND v.word = d.word "
+                "WHERE d.team_id = %(team)s AND d.variant = ANY(%(probes)s::text[]) AND v.df > 0",
+                {"team": self.team_id, "exact": sorted(exact), "probes": sorted(probes)},
+            ).all()
+            df: dict[str, int] = {}
+            neighbours: dict[str, list[str]] = {}
+            for word, count, probe in found:
+                df[word] = int(count)
+                if probe is not None:
+                    neighbours.setdefault(probe, []).append(word)
+            total = df.pop("", 0)
+            groups = _pg_groups(words, df, neighbours, total)
+            seed: dict[str, float] = {}
+            rest: dict[str, float] = {}
+            used = 0
+            for i, (size, weighted) in enumerate(groups):
+                target = seed if i == 0 or used + size <= _PG_SEED_BUDGET else rest
+                if target is seed:
+                    used += size
+                for word, weight in weighted:
+                    target[word] = target.get(word, 0.0) + weight
+            rows = connection.exec_driver_sql(
+                f"SELECT itris_id, name, name_norm, -1.0 FROM {companies} "  # noqa: S608
+                "WHERE team_id = %(team)s AND name_key = %(key)s "
+                "UNION ALL SELECT c.itris_id, c.name, c.name_norm, h.weight FROM ("
+                "  SELECT w.itris_id, sum(q.weight) / min(w.norm) AS weight "
+                "  FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight) "
+                f"  JOIN {words_table} w ON w.team_id = %(team)s AND w.word = q.word "
+                "  GROUP BY w.itris_id ORDER BY 2 DESC LIMIT %(fetch)s"
+                f") h JOIN {companies} c ON c.team_id = %(team)s AND c.itris_id = h.itris_id",
+                {
+                    "team": self.team_id,
+                    "key": query.key,
+                    "words": list(seed),
+                    "weights": list(seed.values()),
+                    "fetch": _PG_FETCH,
+                },
+            ).all()
+        same_key = [(i, n, t) for i, n, t, w in rows if w < 0]
+        similar = [(w, i, n, t) for i, n, t, w in rows if w >= 0]
+        if rest:
+            # The common words re-weight the candidates the rare ones found (norm kept).
+            similar = [
+                (weight * (1 + _words_weight(text, rest) / _words_weight(text, seed)), i, n, text)
+                for weight, i, n, text in similar
+            ]
+        similar.sort(key=lambda row: -row[0])
+        return rank(query, same_key + [row[1:] for row in similar[:_RESCORE]], limit)
+
+
+def _words_weight(text: str, weights: dict[str, float]) -> float:
+    """The summed weights of the words of ``weights`` a company's words hold."""
+    have = text.split()
+    return sum(v for w, v in weights.items() if w in have) or 1e-9
+
+
+def _pg_groups(
+    words: Sequence[str], df: dict[str, int], neighbours: dict[str, list[str]], total: int
+) -> list[tuple[int, list[tuple[str, float]]]]:
+    """The query's word groups as :meth:`_Segment._groups` builds them, from SQL lookups."""
+
+    def idf(word: str) -> float:
+        weight = float(np.log1p(max(total, 1) / max(df[word], 1)))
+        return weight * _GENERIC_WEIGHT if word in GENERIC_WORDS else weight
+
+    groups = []
+    for word in words:
+        found: dict[str, float] = {}
+        if word in df:
+            found[word] = 1.0
+        if len(word) >= _MIN_TYPO_LEN:
+            variants = _deletes(word)
+            for probe in (word, *variants):
+                for other in neighbours.get(probe, ()):
+                    if other not in found and OSA.distance(word, other) <= 1:
+                        found[other] = _TYPO_WEIGHT
+            for variant in variants:  # the query has one letter too many
+                if variant in df and variant not in found:
+                    found[variant] = _TYPO_WEIGHT
+            if word not in df and len(word) >= 6:  # "brightwater" for "bright water"
+                for i in range(2, len(word) - 1):
+                    left, right = word[:i], word[i:]
+                    if left in df and right in df:
+                        found.setdefault(left, _SPLIT_WEIGHT)
+                        found.setdefault(right, _SPLIT_WEIGHT)
+        if found:
+            weighted = [(other, idf(other) * factor) for other, factor in found.items()]
+            groups.append((sum(df[other] for other, _ in weighted), weighted))
+    for left, right in zip(words, words[1:], strict=False):  # "bright water" for "brightwater"
+        if left + right in df:
+            groups.append((df[left + right], [(left + right, idf(left + right))]))
+    groups.sort(key=lambda group: group[0])
+    return groups
+
+
+def _sql_words(words: Iterable[str]) -> str:
+    return "ARRAY[" + ", ".join(f"'{w}'" for w in sorted(words)) + "]::text[]"
 
 
 def postgres_ddl(table: str = "companies") -> list[str]:
-    """The statements that give a mirror table its trigram index (as migration 0002 does)."""
-    return [
-        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        "CREATE EXTENSION IF NOT EXISTS btree_gin",
-        f"CREATE INDEX IF NOT EXISTS ix_companies_name_core_trgm ON {table} "
-        "USING gin (team_id, name_core gin_trgm_ops)",
+    """The statements that index a mirror table's words in PostgreSQL (migration 0005).
+
+    ``table`` may be schema-qualified; the word tables are made beside it if missing, and
+    triggers on it keep them current on every insert, update, delete and truncate, so rows
+    written by the mirror sync, the webhook or :meth:`PostgresCompanyIndex.add` are found at
+    once by every process. Idempotent; run :func:`postgres_backfill` for rows already there.
+    """
+    schema, _, name = table.rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    words, vocab, deletes = (
+        f"{prefix}company_words",
+        f"{prefix}company_vocab",
+        f"{prefix}company_word_deletes",
+    )
+    function = f"{prefix}{name}_index_words"
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {words} (team_id integer NOT NULL, "
+        "word varchar(500) NOT NULL, itris_id integer NOT NULL, norm float NOT NULL)",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS ix_company_words_lookup ON {words} "
+        "(team_id, word, itris_id) INCLUDE (norm)",
+        f"CREATE TABLE IF NOT EXISTS {vocab} (team_id integer NOT NULL, "
+        "word varchar(500) NOT NULL, df integer NOT NULL, "
+        "CONSTRAINT pk_company_vocab PRIMARY KEY (team_id, word))",
+        f"CREATE TABLE IF NOT EXISTS {deletes} (team_id integer NOT NULL, "
+        "variant varchar(500) NOT NULL, word varchar(500) NOT NULL, "
+        "CONSTRAINT pk_company_word_deletes PRIMARY KEY (team_id, variant, word))",
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM {words}; DELETE FROM {vocab}; DELETE FROM {deletes};
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    {_remove_sql("old_rows", None, words, vocab)}
+  ELSIF TG_OP = 'INSERT' THEN
+    {_add_sql("new_rows", None, words, vocab, deletes)}
+  ELSE
+    {_remove_sql("old_rows", "new_rows", words, vocab)}
+    {_add_sql("new_rows", "old_rows", words, vocab, deletes)}
+  END IF;
+  RETURN NULL;
+END $fn$""",  # noqa: S608
     ]
+    for event, tables in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        trigger = f"{name}_index_words_{event.lower()}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} REFERENCING {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    statements += [
+        f"DROP TRIGGER IF EXISTS {name}_index_words_truncate ON {table}",
+        f"CREATE TRIGGER {name}_index_words_truncate AFTER TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
+    return statements
+
+
+def postgres_drop_ddl(table: str = "companies") -> list[str]:
+    """Undo :func:`postgres_ddl`."""
+    schema, _, name = table.rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    statements = [
+        f"DROP TRIGGER IF EXISTS {name}_index_words_{event} ON {table}"
+        for event in ("insert", "update", "delete", "truncate")
+    ]
+    return [
+        *statements,
+        f"DROP FUNCTION IF EXISTS {prefix}{name}_index_words()",
+        f"DROP TABLE IF EXISTS {prefix}company_words",
+        f"DROP TABLE IF EXISTS {prefix}company_vocab",
+        f"DROP TABLE IF EXISTS {prefix}company_word_deletes",
+    ]
+
+
+def postgres_backfill(table: str = "companies") -> list[str]:
+    """Rebuild the word tables from every row of the mirror table (after a bulk load)."""
+    schema, _, _ = table.rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    words, vocab, deletes = (
+        f"{prefix}company_words",
+        f"{prefix}company_vocab",
+        f"{prefix}company_word_deletes",
+    )
+    return [
+        f"TRUNCATE {words}, {vocab}, {deletes}",
+        f"WITH r AS (SELECT team_id, itris_id, name_norm FROM {table}), "  # noqa: S608
+        + _add_statement("r", None, words, vocab, deletes),
+    ]
+
+
+def _tokens_sql(rows: str, other: str | None) -> str:
+    """The distinct (team, company, word) of ``rows`` whose words changed (vs ``other``)."""
+    changed = ""
+    if other is not None:
+        changed = (
+            f"AND NOT EXISTS (SELECT 1 FROM {other} o WHERE o.team_id = r.team_id "  # noqa: S608
+            f"AND o.itris_id = r.itris_id AND o.name_norm = r.name_norm)"
+        )
+    return (
+        f"SELECT DISTINCT r.team_id, r.itris_id, t.word FROM {rows} r, "  # noqa: S608
+        f"unnest(string_to_array(r.name_norm, ' ')) AS t(word) "
+        f"WHERE t.word <> '' AND t.word <> ALL ({_sql_words(STOP_WORDS)}) {changed}"
+    )
+
+
+def _docs_sql(rows: str, other: str | None) -> str:
+    changed = ""
+    if other is not None:
+        changed = (
+            f"WHERE NOT EXISTS (SELECT 1 FROM {other} o WHERE o.team_id = r.team_id "  # noqa: S608
+            f"AND o.itris_id = r.itris_id AND o.name_norm = r.name_norm)"
+        )
+    return f"SELECT r.team_id, '' AS word, count(*)::int AS n FROM {rows} r {changed} GROUP BY 1"  # noqa: S608
+
+
+def _add_statement(rows: str, other: str | None, words: str, vocab: str, deletes: str) -> str:
+    return f"""toks AS ({_tokens_sql(rows, other)}),
+norms AS (
+  SELECT team_id, itris_id,
+         sqrt(sum(CASE WHEN word = ANY ({_sql_words(GENERIC_WORDS)})
+                  THEN {_GENERIC_WEIGHT**2} ELSE 1 END)) AS norm
+  FROM toks GROUP BY 1, 2),
+posted AS (
+  INSERT INTO {words} (team_id, word, itris_id, norm)
+  SELECT t.team_id, t.word, t.itris_id, n.norm FROM toks t JOIN norms n USING (team_id, itris_id)
+  ON CONFLICT (team_id, word, itris_id) DO UPDATE SET norm = excluded.norm),
+counted AS (
+  SELECT team_id, word, count(*)::int AS n FROM toks GROUP BY 1, 2
+  UNION ALL {_docs_sql(rows, other)}),
+upserted AS (
+  INSERT INTO {vocab} AS v (team_id, word, df)
+  SELECT team_id, word, n FROM counted ORDER BY team_id, word
+  ON CONFLICT (team_id, word) DO UPDATE SET df = v.df + excluded.df
+  RETURNING team_id, word, (xmax = 0) AS fresh)
+INSERT INTO {deletes} (team_id, variant, word)
+SELECT DISTINCT u.team_id, substr(u.word, 1, i - 1) || substr(u.word, i + 1), u.word
+FROM upserted u, generate_series(1, length(u.word)) AS i
+WHERE u.fresh AND length(u.word) >= {_MIN_TYPO_LEN}
+ON CONFLICT DO NOTHING"""  # noqa: S608
+
+
+def _add_sql(rows: str, other: str | None, words: str, vocab: str, deletes: str) -> str:
+    return "WITH " + _add_statement(rows, other, words, vocab, deletes) + ";"
+
+
+def _remove_sql(rows: str, other: str | None, words: str, vocab: str) -> str:
+    return f"""WITH toks AS ({_tokens_sql(rows, other)}),
+    unposted AS (
+      DELETE FROM {words} w USING toks t
+      WHERE w.team_id = t.team_id AND w.word = t.word AND w.itris_id = t.itris_id),
+    counted AS (
+      SELECT team_id, word, count(*)::int AS n FROM toks GROUP BY 1, 2
+      UNION ALL {_docs_sql(rows, other)})
+    UPDATE {vocab} v SET df = v.df - c.n FROM counted c
+    WHERE v.team_id = c.team_id AND v.word = c.word;"""  # noqa: S608
 
 
 def columns_for(normalised: NormalisedName) -> dict[str, str]:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend import models as _core  # noqa: F401  (teams and users, which our keys point to)
@@ -75,3 +85,44 @@ class CompanySyncState(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     # itris company status names by id (JSON), so webhook rows get a readable status.
     status_names: Mapped[str | None] = mapped_column(Text)
+
+
+# --- The shared word index (PostgreSQL) -----------------------------------------------------
+# With PostgreSQL the company index is these tables, kept current by triggers on
+# ``companies`` (migration 0005, backend.companies.index.postgres_ddl): each company's
+# distinctive words (postings), each team's vocabulary with document frequencies (the empty
+# word counts the team's companies), and the one-letter deletions of every vocabulary word
+# (typo tolerance by symmetric deletion). On SQLite they exist but stay empty.
+company_words = Table(
+    "company_words",
+    Base.metadata,
+    Column("team_id", Integer, nullable=False),
+    Column("word", String(500), nullable=False),
+    Column("itris_id", Integer, nullable=False),
+    # sqrt of the company's word weights (generic words 0.3²): its length norm.
+    Column("norm", Float, nullable=False),
+    Index(
+        "ix_company_words_lookup",
+        "team_id",
+        "word",
+        "itris_id",
+        unique=True,
+        postgresql_include=["norm"],
+    ),
+)
+
+company_vocab = Table(
+    "company_vocab",
+    Base.metadata,
+    Column("team_id", Integer, primary_key=True),
+    Column("word", String(500), primary_key=True),
+    Column("df", Integer, nullable=False),
+)
+
+company_word_deletes = Table(
+    "company_word_deletes",
+    Base.metadata,
+    Column("team_id", Integer, primary_key=True),
+    Column("variant", String(500), primary_key=True),
+    Column("word", String(500), primary_key=True),
+)

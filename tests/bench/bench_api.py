@@ -1,0 +1,529 @@
+"""Load benchmark of the profile lookup under gunicorn: PostgreSQL + Redis, 1M companies.
+
+Run: ``.venv/bin/python tests/bench/bench_api.py`` (``make bench``); figures are printed and
+written to ``bench-results/api.json``. ``--companies N`` / ``--contacts N`` shrink it.
+
+Set-up, all on loopback: a fresh PostgreSQL schema migrated by ``itris-sync db upgrade``, an
+admin made by ``itris-sync create-user``, ``--companies`` realistic company names (the
+generator of ``bench_companies.py``) COPY'd into the team's mirror (the word-index triggers
+index them in the same statement), ``--contacts`` contacts COPY'd into ``contacts``, a live
+itris sandbox in its own process connected to the team, and gunicorn with
+``ITRIS_SYNC_WEB_WORKERS`` (2) workers from ``deploy/gunicorn.conf.py``.
+
+Measured with a bounded load generator (``--concurrency`` threads, a fixed request count per
+phase and a time cap): throughput and p50/p99 of the trivial ``GET /healthz``, of
+``POST /api/profile/lookup`` with itris connected (every lookup asks the sandbox about the
+person), and of the same lookups with itris disconnected — the difference is the time spent
+on live itris calls, reported as a breakdown together with the sandbox's own call count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+PASSWORD = "correct-horse-9"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def wait_up(url: str, path: str = "/healthz", timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(f"{url}{path}", timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.2)
+
+
+def load(url, method, path, bodies, token, requests_total, concurrency, time_cap):
+    """Send ``requests_total`` requests from ``concurrency`` threads (or stop at the cap)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests_total))
+    deadline = time.monotonic() + time_cap
+
+    def run():
+        session = requests.Session()
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            body = bodies[i % len(bodies)] if bodies else None
+            start = time.perf_counter()
+            try:
+                response = session.request(method, f"{url}{path}", json=body, timeout=30)
+                ok = response.status_code == 200
+                reason = f"{response.status_code} {response.text[:200]}"
+            except requests.RequestException as exc:
+                ok, reason = False, type(exc).__name__
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(reason)
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "wall_s": round(wall, 2),
+        "throughput_rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
+        "capped": len(latencies) < requests_total,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000, help="per phase")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per phase")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--profile-lookups", type=int, default=100)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument("--queue-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--out", default=str(ROOT / "bench-results" / "api.json"))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    schema = f"bench_api_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in args.pg_url else "?"
+    database_url = f"{args.pg_url}{separator}options=-csearch_path%3D{schema},public"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ITRIS_SYNC_DATABASE_URL": database_url,
+        "ITRIS_SYNC_QUEUE_URL": args.queue_url,
+        "ITRIS_SYNC_SECRET_KEY": "bench-api-secret",
+        "ITRIS_SYNC_INSTANCE_PATH": f"/tmp/{schema}",
+        "ITRIS_SYNC_BIND": f"127.0.0.1:{port}",
+        "ITRIS_SYNC_WEB_WORKERS": str(args.workers),
+    }
+    processes: list[subprocess.Popen] = []
+    logs = Path(f"/tmp/{schema}")
+    logs.mkdir(parents=True, exist_ok=True)
+    result: dict = {}
+    try:
+        import redis
+
+        redis.Redis.from_url(args.queue_url).flushdb()
+        cli = [str(BIN / "itris-sync")]
+        subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*cli, "create-user", "--email", "ada@acme.example", "--password", PASSWORD,
+             "--name", "Ada", "--role", "admin", "--team", "Acme"],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+
+        sandbox_port = free_port()
+        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "python"), "-c",
+                 f"from backend.sandbox.server import serve; serve(port={sandbox_port})"],
+                cwd=ROOT, stdout=open(logs / "sandbox.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            )
+        )  # fmt: skip
+
+        print(f"generating {args.companies:,} company names ...", flush=True)
+        t0 = time.perf_counter()
+        import bench_companies
+
+        gen = bench_companies.Generator(seed=20240601)
+        names = bench_companies.build_companies(gen, args.companies)[0]
+        del gen
+        timings = {"generate_s": round(time.perf_counter() - t0, 1)}
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            team_id = conn.scalar(text("SELECT id FROM teams WHERE name = 'Acme'"))
+        t0 = time.perf_counter()
+        copy_companies(engine, schema, team_id, names)
+        timings["companies_copy_and_index_s"] = round(time.perf_counter() - t0, 1)
+        print(f"  companies mirrored and indexed in {timings['companies_copy_and_index_s']} s")
+        t0 = time.perf_counter()
+        contacts = copy_contacts(engine, schema, team_id, names, args.contacts)
+        timings["contacts_copy_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        with admin.connect() as conn:
+            for table in ("companies", "company_words", "company_vocab",
+                          "company_word_deletes", "contacts"):  # fmt: skip
+                conn.execute(text(f'VACUUM ANALYZE "{schema}".{table}'))
+        timings["vacuum_analyze_s"] = round(time.perf_counter() - t0, 1)
+
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),
+                 "--access-logfile", "/dev/null"],
+                env=env, cwd=ROOT, stdout=open(logs / "gunicorn.log", "ab"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+            )
+        )  # fmt: skip
+        wait_up(url)
+        wait_up(sandbox_url, "/")
+        token = requests.post(
+            f"{url}/api/auth/login",
+            json={"email": "ada@acme.example", "password": PASSWORD},
+            timeout=10,
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        response = requests.put(
+            f"{url}/api/integrations/itris",
+            json={"username": "api-user", "password": "sandbox-password", "subdomain": sandbox_url},
+            headers=auth,
+            timeout=30,
+        )
+        response.raise_for_status()
+
+        bodies = lookup_bodies(contacts, names, 500)
+        phase = {
+            "requests_total": args.requests,
+            "concurrency": args.concurrency,
+            "time_cap": args.time_cap,
+        }
+        # Warm both workers' pools and caches.
+        load(url, "GET", "/healthz", None, None, 100, args.concurrency, 30)
+        load(url, "POST", "/api/profile/lookup", bodies, token, 100, args.concurrency, 60)
+
+        print("GET /healthz ...", flush=True)
+        health = load(url, "GET", "/healthz", None, None, **phase)
+        print(f"  {health}")
+        stats_before = sandbox_stats(sandbox_url)
+        print("POST /api/profile/lookup (itris connected) ...", flush=True)
+        lookup = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
+        stats_after = sandbox_stats(sandbox_url)
+        print(f"  {lookup}")
+        requests.delete(f"{url}/api/integrations/itris", headers=auth, timeout=30)
+        print("POST /api/profile/lookup (itris disconnected: our own work only) ...", flush=True)
+        local = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
+        print(f"  {local}")
+        company = time_company_search(database_url, team_id, bodies)
+        print(f"  company search alone, in-process: {company}")
+        parts = profile_lookup(env, bodies, args.profile_lookups)
+        print("  where a lookup's own time goes (in-process cProfile, itris disconnected):")
+        for row in parts:
+            print(f"    {row['ms_per_lookup']:8.2f} ms  {row['function']}")
+
+        itris_calls = calls_between(stats_before, stats_after)
+        result = {
+            "benchmark": "profile lookup under gunicorn (PostgreSQL + Redis)",
+            "command": "python tests/bench/bench_api.py " + " ".join(argv or sys.argv[1:]),
+            "machine": {"cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]},
+            "gunicorn": {"workers": args.workers, "threads": 4, "worker_class": "gthread"},
+            "companies": len(names),
+            "contacts": len(contacts),
+            "setup": timings,
+            "healthz": health,
+            "lookup_itris_connected": lookup,
+            "lookup_itris_disconnected": local,
+            "company_search_in_process": company,
+            "lookup_profile_ms_per_call": parts,
+            "itris_calls_per_lookup": round(itris_calls / max(lookup["requests"], 1), 2)
+            if itris_calls is not None
+            else None,
+            "breakdown_mean_ms": {
+                "lookup_total": lookup["mean_ms"],
+                "our_work (disconnected lookup)": local["mean_ms"],
+                "of which company search": company["mean_ms"],
+                "live itris calls (difference)": round(lookup["mean_ms"] - local["mean_ms"], 2),
+            },
+            "goals": {
+                "lookup_vs_healthz_throughput": round(
+                    lookup["throughput_rps"] / health["throughput_rps"], 3
+                ),
+                "lookup_vs_healthz_throughput_itris_disconnected": round(
+                    local["throughput_rps"] / health["throughput_rps"], 3
+                ),
+                "target_throughput_share": ">= 0.5",
+                "lookup_p99_ms": lookup["p99_ms"],
+                "lookup_p99_ms_itris_disconnected": local["p99_ms"],
+                "target_p99_ms": "<= 30",
+            },
+            "push_throughput": "not measured in this run (rate_limit_per_s phase not done)",
+            "total_s": round(time.perf_counter() - started, 1),
+        }
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result["goals"], indent=2))
+        print(json.dumps(result["breakdown_mean_ms"], indent=2))
+        print(f"written to {out} in {result['total_s']} s")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+    return 0
+
+
+def copy_companies(engine, schema, team_id, names) -> None:
+    """COPY the names into the mirror: the statement trigger indexes their words."""
+    from backend.companies.index import columns_for
+    from backend.companies.normalise import normalise
+
+    fresh = normalise.__wrapped__
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
+        with cursor.copy(f'COPY "{schema}".companies ({columns}) FROM STDIN') as copy:
+            for i, name in enumerate(names):
+                cols = columns_for(fresh(name))
+                copy.write_row(
+                    (team_id, 100000 + i, name, cols["name_norm"], cols["name_core"],
+                     cols["name_key"], 1, "2024-01-01T00:00:00+00:00")
+                )  # fmt: skip
+        cursor.execute(
+            f'INSERT INTO "{schema}".company_sync_states (team_id, revision, total) '
+            "VALUES (%s, 1, %s)",
+            (team_id, len(names)),
+        )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+FIRST = [
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Ava",
+    "George",
+    "Mia",
+    "Noah",
+    "Ivy",
+    "Leo",
+    "Grace",
+    "Arthur",
+    "Freya",
+]
+LAST = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Wright",
+    "Walker",
+]
+
+
+def copy_contacts(engine, schema, team_id, names, count) -> list[dict]:
+    """COPY ``count`` contacts working at companies of the mirror; return them."""
+    rng = random.Random(7)
+    contacts = []
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        columns = (
+            "team_id, first_name, last_name, email, company, linkedin_url, linkedin_slug, "
+            "fields, stage, created_at, updated_at"
+        )
+        with cursor.copy(f'COPY "{schema}".contacts ({columns}) FROM STDIN') as copy:
+            for i in range(count):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                slug = f"{first.lower()}-{last.lower()}-{i}"
+                contact = {
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{slug}@example.com",
+                    "company": rng.choice(names),
+                    "profile_url": f"https://www.linkedin.com/in/{slug}",
+                }
+                contacts.append(contact)
+                copy.write_row(
+                    (team_id, first, last, contact["email"], contact["company"],
+                     contact["profile_url"], slug, "{}", "new",
+                     "2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00")
+                )  # fmt: skip
+        raw.commit()
+    finally:
+        raw.close()
+    return contacts
+
+
+def lookup_bodies(contacts, names, count) -> list[dict]:
+    """Half known contacts, half new profiles at a company variant (typo, legal form)."""
+    rng = random.Random(11)
+    bodies = []
+    for i in range(count):
+        if i % 2 == 0:
+            c = rng.choice(contacts)
+            bodies.append(
+                {
+                    "profile_url": c["profile_url"],
+                    "name": f"{c['first_name']} {c['last_name']}",
+                    "first_name": c["first_name"],
+                    "last_name": c["last_name"],
+                    "company": c["company"],
+                    "title": "Engineer",
+                }
+            )
+        else:
+            name = rng.choice(names)
+            variant = name + " Ltd" if rng.random() < 0.5 else name.replace("a", "e", 1)
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            bodies.append(
+                {
+                    "profile_url": f"https://www.linkedin.com/in/new-{first.lower()}-{i}",
+                    "name": f"{first} {last}",
+                    "first_name": first,
+                    "last_name": last,
+                    "company": variant,
+                    "title": "Director",
+                }
+            )
+    return bodies
+
+
+def time_company_search(database_url, team_id, bodies) -> dict:
+    """The shared company index alone, as one API process calls it."""
+    from backend.companies.index import PostgresCompanyIndex
+    from backend.companies.models import Company
+
+    engine = create_engine(database_url)
+    index = PostgresCompanyIndex(engine, Company.__table__, team_id)
+    for body in bodies[:20]:
+        index.search(body["company"])
+    latencies = []
+    for body in bodies:
+        start = time.perf_counter()
+        index.search(body["company"])
+        latencies.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
+    return {
+        "queries": len(latencies),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "mean_ms": round(statistics.fmean(latencies), 2),
+    }
+
+
+def profile_lookup(env, bodies, count) -> list[dict]:
+    """Run lookups in this process under cProfile: cumulative ms per lookup by function."""
+    import cProfile
+    import pstats
+
+    os.environ.update(env)
+    from backend import create_app
+
+    app = create_app()
+    client = app.test_client()
+    token = client.post(
+        "/api/auth/login", json={"email": "ada@acme.example", "password": PASSWORD}
+    ).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for body in bodies[:10]:
+        client.post("/api/profile/lookup", json=body, headers=headers)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for body in bodies[:count]:
+        client.post("/api/profile/lookup", json=body, headers=headers)
+    profiler.disable()
+    total = (time.perf_counter() - start) * 1000 / count
+    stats = pstats.Stats(profiler).stats
+    rows = [{"function": "whole request (test client, profiled)", "ms_per_lookup": total}]
+    for (filename, line, name), (_, _, _, cumulative, _) in stats.items():
+        if "/backend/" in filename and "/sandbox/" not in filename:
+            where = filename.split("/backend/", 1)[1]
+            rows.append({"function": f"backend/{where}:{line} {name}", "ms_per_lookup": cumulative})
+    for row in rows[1:]:
+        row["ms_per_lookup"] = row["ms_per_lookup"] * 1000 / count
+    rows.sort(key=lambda row: -row["ms_per_lookup"])
+    return [{**row, "ms_per_lookup": round(row["ms_per_lookup"], 2)} for row in rows[:16]]
+
+
+def sandbox_stats(sandbox_url):
+    try:
+        return requests.get(f"{sandbox_url}/_sandbox/stats", timeout=10).json()
+    except (requests.RequestException, ValueError):
+        return None
+
+
+def calls_between(before, after):
+    """Total itris API calls the sandbox counted between two stats snapshots, if it says."""
+
+    def total(stats):
+        if not isinstance(stats, dict):
+            return None
+        for key in ("requests", "calls", "total_requests", "api_calls"):
+            value = stats.get(key)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, dict):
+                return sum(v for v in value.values() if isinstance(v, int))
+        return None
+
+    b, a = total(before), total(after)
+    return a - b if a is not None and b is not None else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
