@@ -1,8 +1,10 @@
 """The admin web app at ``/app``: sign-in, the itris connection, settings, campaigns, sync log.
 
-One page (``/app/``) and its ES modules under ``/app/static/js/`` — no build step, no CDN, no
-inline script or style — talk to the REST API with the bearer token kept in
-``sessionStorage``. Every response of this blueprint carries a strict Content-Security-Policy.
+One page (``/app/``) and its ES modules — no build step, no CDN, no inline script or style —
+talk to the REST API with the bearer token kept in ``sessionStorage``. The files live in
+``static/`` and are served at ``/app/static/...`` and, for the page itself, under a
+content-hashed path ``/app/assets/<version>/...`` that browsers may cache for good. Every
+response of this blueprint carries a strict Content-Security-Policy.
 ``/app/vocabulary.json`` gives the page the settings' words (keys, allowed values, defaults)
 from ``backend.settings`` so the two never drift apart.
 
@@ -10,8 +12,8 @@ Test ids (DESIGN §4 and ours):
 
 - Integrations: ``itris-status`` (its text includes ``Connected`` when connected),
   ``itris-username``, ``itris-password``, ``itris-subdomain``, ``itris-activate``,
-  ``itris-disconnect``, ``itris-error`` (why Activate failed), ``itris-webhook-url``,
-  ``itris-webhook-secret``.
+  ``itris-disconnect``, ``itris-error`` (why Activate failed), ``itris-last-error`` (why a
+  stored connection is failing), ``itris-webhook-url``, ``itris-webhook-secret``.
 - Settings: a ``setting-<key>`` control for every key of the settings document (DESIGN §2
   plus ``default_sync_as``, ``default_tags`` and ``default_contact_type_id``):
 
@@ -23,34 +25,49 @@ Test ids (DESIGN §4 and ours):
     by the item's name; ``data-item`` = its key), or a tag editor (text input + chips);
   * a per-type setting (the ``applicant``/``contact`` sections) has ONE ``setting-<key>``
     control, inside the visible tab panel (``data-sync-as`` says which type) of its section
-    (``section-<id>``); the section's Applicants / Contacts tabs switch what it edits, so
-    ``setting-<key>`` is unique in the page;
+    (``section-<id>``, ids ``contact-settings``, ``adding``, ``fields``, ``status``,
+    ``notes``, ``mapping``, ``general``, ``advanced``); the section's Applicants / Contacts
+    tabs (``tab-applicant`` / ``tab-contact``) switch what it edits, so ``setting-<key>`` is
+    unique in the page;
+  * every ``setting-<key>`` also carries ``data-setting`` = its dotted path
+    (``company_warning``, ``contact.add_to_itris``);
   * beside each setting, for admins editing team settings, a ``lock-<key>`` checkbox (the
-    same per-tab rule); a locked setting seen by a recruiter is disabled and marked
-    ``data-locked="true"``; its field errors appear in ``error-<key>``.
+    same per-tab rule); a locked setting seen by a recruiter is disabled, marked
+    ``data-locked="true"`` and badged ``locked-badge``; one with a personal default has a
+    ``reset-<key>`` button; its field errors appear in ``error-<key>``;
   * ``settings-scope`` (admins: team settings / my defaults), ``settings-save``,
     ``settings-discard``, ``settings-save-status``, ``settings-errors`` (the error summary).
 - Campaigns: ``campaign-new``, ``campaign-row`` (``data-campaign-id``), ``campaign-edit``,
   ``campaign-archive``, ``campaign-show-archived``; the pop-up ``campaign-dialog`` with
   ``campaign-name``, ``campaign-type``, ``campaign-sync-as``, ``campaign-sync-options-toggle``
   (the grey arrow), ``campaign-tags`` (its input: ``campaign-tag-input``; chips:
-  ``campaign-tag``), ``campaign-save``, ``campaign-error``; confirmations ``confirm-ok`` /
-  ``confirm-cancel``.
-- Sync log: ``sync-log-filter``, ``sync-log-chart``, ``sync-log-refresh``, ``push-row``
+  ``campaign-tag``; the revealed panel: ``campaign-sync-options``), ``campaign-save``,
+  ``campaign-cancel``, ``campaign-error``; row cells ``campaign-name-cell``,
+  ``campaign-sync-as-cell``, ``campaign-tags-cell``; confirmations ``confirm-dialog`` with
+  ``confirm-ok`` / ``confirm-cancel``.
+- Sync log: ``sync-log-filter``, ``sync-log-chart``, ``sync-health``, ``sync-log-refresh``,
+  ``push-row``
   (``data-push-id``, ``data-status``) with ``push-status``, ``push-person``,
   ``push-record-type``, ``push-reason`` and ``push-retry``.
 - Everywhere: ``sign-in-email``, ``sign-in-password``, ``sign-in-submit``, ``sign-in-error``,
-  ``sign-out``, ``announcer`` (the polite live region).
+  ``signed-in-user``, ``sign-out``, ``announcer`` (the polite live region).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+import functools
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, jsonify, render_template, send_from_directory, url_for
 
 from backend.models import PUSH_STATUSES
 from backend.settings import store
 from backend.settings import vocabulary as v
 from backend.settings.schema import GENERAL_KEYS, LOCKABLE_KEYS, SECTION_KEYS_OF
+
+STATIC = Path(__file__).resolve().parent / "static"
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 
 bp = Blueprint(
     "web",
@@ -84,10 +101,42 @@ def _security_headers(response):
     return response
 
 
+@functools.cache
+def asset_version() -> str:
+    """A digest of every static file: it changes whenever one of them does."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    return url_for("web.asset", version=asset_version(), filename=filename)
+
+
 @bp.get("/")
 def index():
     """Serve the single page."""
-    return render_template("web/index.html"), 200, {"Cache-Control": "no-cache"}
+    html = render_template("web/index.html", asset_url=asset_url)
+    return html, 200, {"Cache-Control": "no-cache"}
+
+
+@bp.get("/assets/<version>/<path:filename>")
+def asset(version: str, filename: str):
+    """Serve a static file under a versioned path, so browsers may keep it for good.
+
+    ES modules import each other by relative URL, so the version in the page's path reaches
+    every module. A stale version (an old page) gets today's file, not to be kept.
+    """
+    current = version == asset_version()
+    response = send_from_directory(
+        STATIC, filename, max_age=IMMUTABLE_MAX_AGE if current else 0, conditional=True
+    )
+    if current:
+        response.cache_control.immutable = True
+    return response
 
 
 @bp.get("/vocabulary.json")

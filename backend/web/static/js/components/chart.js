@@ -7,19 +7,22 @@
 
 import { h, svg, uid } from '../dom.js';
 
-const WIDTH = 640;
-const HEIGHT = 190;
-const MARGIN = { top: 12, right: 8, bottom: 30, left: 32 };
+const WIDTH = 1100;
+const HEIGHT = 210;
+const MARGIN = { top: 12, right: 8, bottom: 34, left: 36 };
 
 const dayLabel = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 
-// A top of scale that is four round steps (1, 2 or 5 × 10ⁿ each), so gridlines read well.
-function niceMax(value) {
-  const raw = Math.max(1, value / 4);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= raw);
-  return step * 4;
+// A round step (1, 2 or 5 × 10ⁿ) giving at most five gridlines above zero, and the top of
+// the scale that many steps up.
+export function scale(value) {
+  for (let magnitude = 1; ; magnitude *= 10) {
+    for (const step of [1, 2, 5].map((m) => m * magnitude)) {
+      const steps = Math.max(2, Math.ceil(value / step));
+      if (steps <= 5) return { step, max: steps * step };
+    }
+  }
 }
 
 export function outcomeChart({ days, series, title, summary }) {
@@ -28,13 +31,13 @@ export function outcomeChart({ days, series, title, summary }) {
   const innerWidth = WIDTH - MARGIN.left - MARGIN.right;
   const innerHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const totals = days.map((day) => series.reduce((sum, part) => sum + (day.counts[part.key] || 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  const { step, max } = scale(Math.max(0, ...totals));
   const slot = innerWidth / days.length;
-  const barWidth = Math.min(28, slot * 0.62);
+  const barWidth = Math.min(34, slot * 0.56);
   const y = (value) => MARGIN.top + innerHeight - (value / max) * innerHeight;
 
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
-    const value = Math.round(max * fraction);
+  const grid = Array.from({ length: max / step + 1 }, (_, index) => {
+    const value = index * step;
     const at = y(value);
     return svg(
       'g',
@@ -62,17 +65,17 @@ export function outcomeChart({ days, series, title, summary }) {
       );
       base += count;
     }
-    const showLabel = days.length <= 10 || index % 2 === days.length % 2 || index === days.length - 1;
+    const showLabel = slot >= 56 || (days.length - 1 - index) % 2 === 0;
     const labels = showLabel
       ? [
           svg(
             'text',
-            { class: 'chart-axis', x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 14, 'text-anchor': 'middle' },
+            { class: 'chart-axis', x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' },
             dayLabel.format(day.date),
           ),
           svg(
             'text',
-            { class: 'chart-axis chart-axis-muted', x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 26, 'text-anchor': 'middle' },
+            { class: 'chart-axis chart-axis-muted', x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 30, 'text-anchor': 'middle' },
             weekday.format(day.date),
           ),
         ]

@@ -28,8 +28,8 @@ export function field({ label, hint, control, id = uid('field'), testid, ...inpu
     'div',
     { class: 'field' },
     h('label', { htmlFor: input.id, class: 'field-label' }, label),
-    hint && h('p', { class: 'hint', id: hintId }, hint),
     input,
+    hint && h('p', { class: 'hint', id: hintId }, hint),
     error,
   );
   return {

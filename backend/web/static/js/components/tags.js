@@ -33,7 +33,6 @@ export function tagEditor({
   chipTestId,
   describedBy,
   placeholder = 'Type a tag, then press Enter',
-  maxLength = 100,
 }) {
   let current = [...tags];
   const list = h('ul', { class: 'chips', 'aria-label': 'Tags' });
@@ -46,8 +45,6 @@ export function tagEditor({
     'aria-describedby': describedBy,
     'data-testid': inputTestId,
   });
-  // The server checks the length; typing past it should still be possible so its message shows.
-  input.dataset.maxLength = String(maxLength);
 
   const render = () => {
     list.replaceChildren(

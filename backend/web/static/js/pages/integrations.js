@@ -29,7 +29,7 @@ export async function render(container, ctx) {
 
 function renderTile(tile, status, ctx) {
   const connected = status.status !== 'disconnected';
-  tile.replaceChildren(
+  const parts = [
     h(
       'div',
       { class: 'tile-head' },
@@ -66,7 +66,8 @@ function renderTile(tile, status, ctx) {
             : 'Ask your team admin to connect itris.',
         ),
     ctx.isAdmin && connected && status.webhook_url ? webhookBlock(status) : null,
-  );
+  ];
+  tile.replaceChildren(...parts.filter(Boolean));
 }
 
 function statusBlock(status, ctx) {
@@ -218,7 +219,9 @@ function setupForm(tile, status, ctx) {
     activate.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Activating…');
     announce('Checking the credentials with itris…');
     try {
-      const next = await api.put('/api/integrations/itris', body);
+      const activated = await api.put('/api/integrations/itris', body);
+      // The full status adds what only GET gives (the webhook address and secret).
+      const next = await api.get('/api/integrations/itris').catch(() => activated);
       announce(`itris is connected as ${next.username}.`);
       renderTile(tile, next, ctx);
       tile.querySelector('[data-testid="itris-status"]')?.focus();
