@@ -45,7 +45,7 @@ def status():
 @blp.alt_response(502, description="itris could not be reached")
 def activate(body):
     """Activate: authenticate against itris and store the connection."""
-    return connection.activate(current_user().team_id, **body)
+    return _status(connection.activate(current_user().team_id, **body))
 
 
 @blp.route("", methods=["DELETE"])
