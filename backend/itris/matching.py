@@ -24,8 +24,12 @@ def linkedin_slug(url: str | None) -> str | None:
     value = url.strip()
     if "://" not in value:
         value = "https://" + value.lstrip("/")
-    parts = urlsplit(value)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 address
+        return None
+    host = (host or "").lower()
     if not (host == "linkedin.com" or host.endswith(".linkedin.com")):
         return None
     found = _SLUG_PATH.match(parts.path)
