@@ -304,20 +304,35 @@ def test_timeout_on_create_with_find_existing_returns_the_found_record(http, cli
     assert len(calls_to(http, "POST", APPLICANTS_URL)) == 1
 
 
-def test_timeout_on_create_with_nothing_found_posts_again(http, client):
+def test_a_5xx_on_create_with_nothing_found_posts_again(http, client):
     stub_token(http)
-    http.add(responses.POST, APPLICANTS_URL, body=requests.ReadTimeout("read timed out"))
+    http.add(responses.POST, APPLICANTS_URL, status=500, json={c.ERROR_MESSAGE: "oops"})
     http.add(responses.POST, APPLICANTS_URL, status=201, json=CREATED)
     searches = []
 
     def find_existing():
         searches.append(1)
 
-    assert client.create(c.RecordType.APPLICANTS, NEW_APPLICANT, find_existing=find_existing) == (
-        CREATED
-    )
+    created = client.create(c.RecordType.APPLICANTS, NEW_APPLICANT, find_existing=find_existing)
+    assert created == CREATED
     assert searches == [1]
     assert len(calls_to(http, "POST", APPLICANTS_URL)) == 2
+
+
+def test_a_timeout_on_create_with_nothing_found_is_not_sent_again(http, client):
+    """No answer means itris may still be writing: searching now proves nothing."""
+    stub_token(http)
+    http.add(responses.POST, APPLICANTS_URL, body=requests.ReadTimeout("read timed out"))
+    searches = []
+
+    def find_existing():
+        searches.append(1)
+
+    with pytest.raises(RetriableItrisError) as caught:
+        client.create(c.RecordType.APPLICANTS, NEW_APPLICANT, find_existing=find_existing)
+    assert caught.value.in_flight is True
+    assert searches == [1]
+    assert len(calls_to(http, "POST", APPLICANTS_URL)) == 1
 
 
 @pytest.mark.parametrize(

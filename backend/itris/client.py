@@ -342,7 +342,13 @@ class ItrisClient:
         )
 
     def _create(self, path: str, body: Record, find_existing: FindExisting | None) -> Record:
-        """POST a create; re-send only when itris certainly did not act, or nothing was found."""
+        """POST a create; re-send only when itris certainly did not act, or nothing was found.
+
+        After an answered failure (a 5xx) itris is done with the request, so a search that
+        finds nothing means nothing was made. After no answer at all (a timeout, a dropped
+        connection) itris may still be writing: then the caller gets the error and must look
+        again later — re-sending at once could race that write into a duplicate.
+        """
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._send("POST", path, json=body, attempt=attempt)
@@ -360,7 +366,7 @@ class ItrisClient:
                 if existing is not None:
                     log.info("itris POST %s: found the record made before the failure", path)
                     return existing
-                if last:
+                if last or err.in_flight:
                     raise
                 log.info("itris POST %s: nothing was made; sending the create again", path)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -552,6 +558,7 @@ class ItrisClient:
             return RetriableItrisError(
                 f"{where} did not answer {method} {path} within {read_s:g} s",
                 maybe_applied=True,
+                in_flight=True,
                 **common,
             )
         if isinstance(exc, requests.exceptions.SSLError):
@@ -563,6 +570,7 @@ class ItrisClient:
             return RetriableItrisError(
                 f"{where} dropped the connection before answering {method} {path}",
                 maybe_applied=True,
+                in_flight=True,
                 **common,
             )
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
@@ -570,6 +578,7 @@ class ItrisClient:
         return RetriableItrisError(
             f"{where} failed during {method} {path} ({type(exc).__name__})",
             maybe_applied=True,
+            in_flight=True,
             **common,
         )
 

@@ -48,13 +48,19 @@ class RetriableItrisError(ItrisError):
     ``maybe_applied`` is True when the request may have reached itris and been acted on
     (a read timeout, a dropped connection, a 5xx): a create must then be checked with a
     match-before-create search before it is sent again.
+
+    ``in_flight`` is True when no answer came (a read timeout, a dropped connection): itris
+    may still be working on the request, so a search that finds nothing proves nothing yet.
     """
 
     retriable = True
 
-    def __init__(self, message: str, *, maybe_applied: bool = False, **kwargs) -> None:
+    def __init__(
+        self, message: str, *, maybe_applied: bool = False, in_flight: bool = False, **kwargs
+    ) -> None:
         super().__init__(message, **kwargs)
         self.maybe_applied = maybe_applied
+        self.in_flight = in_flight
 
 
 class ItrisUnreachable(RetriableItrisError):

@@ -5,10 +5,9 @@ It takes a plain :class:`PushPlan` (what the rules engine decided) and an
 lands, so a crash between two steps loses nothing and a re-run repeats nothing:
 
 - a record found or created is linked at once (``hooks.linked``);
-- a create whose answer was lost (timeout, dropped connection, 5xx) is never re-sent at
-  once: the record it may have made is searched for, and if none shows yet the push is
-  retried later — re-sending immediately could race a slow write itris is still finishing,
-  while a later attempt matches before it creates;
+- a create that failed is searched for before it is sent again, and one that got no answer
+  at all is not sent again by this run: itris may still be writing it, so the push is
+  retried later and matches before it creates;
 - each note carries a marker naming its activity; markers already on the record are
   skipped, so an activity yields at most one comment however often the push is re-run.
 """
@@ -24,7 +23,7 @@ from typing import Any, Protocol
 from backend.itris import contract as c
 from backend.itris import fields as f
 from backend.itris.client import ItrisClient, Record
-from backend.itris.errors import ItrisNotFound, RetriableItrisError
+from backend.itris.errors import ItrisNotFound
 from backend.itris.matching import MatchResult, find_certain, find_possible, linkedin_slug
 
 NOTE_MARKER = "[itris-sync activity {}]"
@@ -206,7 +205,7 @@ def _create(client, kind, plan: PushPlan, desired: dict, hooks: Hooks) -> Record
     def find_existing() -> Record | None:
         return find_certain(client, kind, email=email, slug=slug).record
 
-    return client.create(kind, payload, find_existing=found_or_later(find_existing))
+    return client.create(kind, payload, find_existing=find_existing)
 
 
 def _contact_company(client, plan: PushPlan, hooks: Hooks) -> CompanyChoice:
@@ -249,7 +248,7 @@ def _notes(client, kind, record_id: int, notes: list[Note], hooks: Hooks) -> int
             text,
             category_id=note.category_id,
             comment_date=note.date,
-            find_existing=found_or_later(_find_note(client, kind, record_id, note.activity_id)),
+            find_existing=_find_note(client, kind, record_id, note.activity_id),
         )
         hooks.noted(note.activity_id, comment.get(c.ID))
         written += 1
@@ -304,27 +303,10 @@ def _cv(client, kind, record_id: int, plan: PushPlan, hooks: Hooks) -> bool:
         plan.cv.file_name,
         plan.cv.content,
         c.SYSTEM_TYPE_CV,
-        find_existing=found_or_later(find),
+        find_existing=find,
     )
     hooks.cv_uploaded()
     return True
-
-
-def found_or_later(find: Callable[[], Record | None]) -> Callable[[], Record]:
-    """Wrap a match-before-create search: the record it finds, or "retry the push later"."""
-
-    def check() -> Record:
-        found = find()
-        if found is None:
-            raise RetriableItrisError(
-                "itris did not confirm a create and shows no such record yet; "
-                "the push will look again before creating",
-                maybe_applied=True,
-                method="POST",
-            )
-        return found
-
-    return check
 
 
 def _summary(record: Record) -> dict:

@@ -10,7 +10,7 @@ from backend.companies.normalise import key as company_key
 from backend.companies.normalise import normalise
 from backend.itris import contract as c
 from backend.itris.client import ItrisClient
-from backend.itris.pipeline import CompanyChoice, found_or_later
+from backend.itris.pipeline import CompanyChoice
 from backend.models import Contact
 
 SIMILAR_SCORE = 85
@@ -48,9 +48,7 @@ class CompanyResolver:
         record = client.create(
             c.RecordType.COMPANIES,
             self._new_company(name),
-            find_existing=found_or_later(
-                lambda: next(iter(self._candidates(client, name)[0]), None)
-            ),
+            find_existing=lambda: next(iter(self._candidates(client, name)[0]), None),
         )
         return CompanyChoice(company_id=int(record[c.ID]), created=True)
 

@@ -188,7 +188,7 @@ def _execute(push: Push) -> timedelta | None:
         db.session.rollback()
         # A create of ours may still be landing in itris: no push for this person may look
         # for it (and, not finding it, create it again) until it has had time to.
-        writing = err.maybe_applied and err.method == "POST"
+        writing = err.in_flight and err.method == "POST"
         hold = 2 * current_app.config["ITRIS_TIMEOUT"] if writing else 0
         _retry_later(push, err.message, max(err.retry_after or 0, hold) or None)
         return timedelta(seconds=hold) if hold else None
