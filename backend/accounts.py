@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.db import db, utcnow
 from backend.errors import ApiError
-from backend.models import ROLES, ApiToken, Team, User
+from backend.models import ROLES, ApiToken, LoginAttempt, Team, User
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -57,15 +59,59 @@ def create_user(*, email: str, password: str, name: str, role: str, team_name: s
     return user
 
 
-def login(email: str, password: str) -> tuple[str, User]:
-    """Check credentials and issue a new bearer token."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+def login(email: str, password: str, client_ip: str | None = None) -> tuple[str, User]:
+    """Check credentials and issue a new bearer token; throttled against guessing."""
+    email = email.strip().lower()
+    _refuse_if_throttled(email, client_ip)
+    user = db.session.scalar(select(User).where(User.email == email))
     if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or not user:
+        _record_failure(email, client_ip)
         raise ApiError(401, "Wrong email or password.")
+    # A success forgives the email's failures (not the address's: one good account must
+    # not let its owner keep guessing at others).
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
     db.session.commit()
     return token, user
+
+
+# --- Sign-in throttle -----------------------------------------------------------------------
+# Failures are rows in the database, so every API process counts the same ones. Unknown
+# emails are counted like known ones: a 429 says nothing about who has an account.
+def _refuse_if_throttled(email: str, client_ip: str | None) -> None:
+    """429 while this email, or this client address, has too many recent failures."""
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_FAILURE_WINDOW_S"])
+    since = utcnow() - window
+    limits = [(LoginAttempt.email == email, config["LOGIN_MAX_FAILURES"])]
+    if client_ip:
+        limits.append((LoginAttempt.client_ip == client_ip, config["LOGIN_MAX_FAILURES_PER_IP"]))
+    for condition, limit in limits:
+        # The limit-th newest failure in the window: once it leaves, one more try is allowed.
+        oldest_counted = db.session.scalar(
+            select(LoginAttempt.failed_at)
+            .where(condition, LoginAttempt.failed_at > since)
+            .order_by(LoginAttempt.failed_at.desc())
+            .offset(limit - 1)
+            .limit(1)
+        )
+        if oldest_counted is not None:
+            wait = max(1, math.ceil((oldest_counted + window - utcnow()).total_seconds()))
+            raise ApiError(
+                429,
+                f"Too many failed sign-ins; try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+
+
+def _record_failure(email: str, client_ip: str | None) -> None:
+    """Remember a failed sign-in, and forget the ones older than the window."""
+    now = utcnow()
+    window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_S"])
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.failed_at <= now - window))
+    db.session.add(LoginAttempt(email=email[:320], client_ip=client_ip, failed_at=now))
+    db.session.commit()
 
 
 def user_for_token(token: str) -> User | None:

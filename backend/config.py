@@ -12,7 +12,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Keys read from the environment (without the prefix), with how to parse them.
 _LIST_KEYS = {"EXTENSION_ORIGINS"}
 _FLOAT_KEYS = {"ITRIS_TIMEOUT", "PUSH_RETRY_BASE_S", "PUSH_LEASE_S", "SWEEP_STALE_S"}
-_INT_KEYS = {"ITRIS_MAX_ATTEMPTS", "OPTIONS_CACHE_SECONDS", "PUSH_MAX_ATTEMPTS"}
+_INT_KEYS = {
+    "ITRIS_MAX_ATTEMPTS",
+    "OPTIONS_CACHE_SECONDS",
+    "PUSH_MAX_ATTEMPTS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_FAILURE_WINDOW_S",
+}
 ENV_KEYS = (
     "DATABASE_URL",
     "QUEUE_URL",
@@ -27,6 +34,9 @@ ENV_KEYS = (
     "PUSH_RETRY_BASE_S",
     "PUSH_LEASE_S",
     "SWEEP_STALE_S",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_FAILURE_WINDOW_S",
 )
 
 DEFAULTS = {
@@ -42,6 +52,11 @@ DEFAULTS = {
     "PUSH_RETRY_BASE_S": 2.0,
     "PUSH_LEASE_S": 300,
     "SWEEP_STALE_S": 120,
+    # Sign-in throttle: this many failures for one email (or, more, from one client
+    # address) within the window answer 429 until the oldest of them leaves the window.
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_MAX_FAILURES_PER_IP": 50,
+    "LOGIN_FAILURE_WINDOW_S": 900,
 }
 
 

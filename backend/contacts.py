@@ -99,6 +99,7 @@ def upsert_from_profile(user: User, profile: dict, email: str | None = None) -> 
         if value and not getattr(contact, name):
             setattr(contact, name, value)
     if email and not contact.email:
+        _refuse_taken_email(contact, email)
         contact.email = email
     slug = linkedin_slug(url)
     if slug and not contact.linkedin_slug:
@@ -159,7 +160,9 @@ def _profile_values(profile: dict) -> dict:
     values = {name: (profile.get(name) or "").strip() or None for name in PROFILE_FIELDS}
     if not (values["first_name"] or values["last_name"]) and profile.get("name"):
         first, _, last = profile["name"].strip().partition(" ")
-        values["first_name"], values["last_name"] = first or None, last.strip() or None
+        # A name may be longer than either column: each part is cut to fit.
+        first, last = first[:200], last.strip()[:200]
+        values["first_name"], values["last_name"] = first or None, last or None
     return values
 
 
@@ -217,6 +220,7 @@ def edit(user: User, contact_id: int, changes: dict) -> tuple[Contact, Push | No
     typed = changes.pop("fields", None)
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
+        _refuse_taken_email(contact, changes["email"])
     for name, value in changes.items():
         setattr(contact, name, value)
     if typed is not None:
@@ -237,6 +241,21 @@ def edit(user: User, contact_id: int, changes: dict) -> tuple[Contact, Push | No
         )
     db.session.commit()
     return contact, push
+
+
+def _refuse_taken_email(contact: Contact, email: str | None) -> None:
+    """409 when another person of the team has this email (one email, one person)."""
+    if not email:
+        return
+    with db.session.no_autoflush:
+        other = db.session.scalar(
+            select(Contact.id).where(
+                Contact.team_id == contact.team_id, Contact.email == email, Contact.id != contact.id
+            )
+        )
+    if other is not None:
+        message = f"Another person in your team (contact {other}) has the email {email}."
+        raise ApiError(409, message, {"email": [message]})
 
 
 def _set_typed_fields(ctx: Context, fields: dict) -> None:

@@ -14,6 +14,10 @@ from werkzeug.local import LocalProxy
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# The largest value an Integer column holds on every backend (PostgreSQL's int4): ids and
+# other integers from requests are bounded by it, so they are refused, not overflowed.
+MAX_INT = 2**31 - 1
+
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -11,12 +11,15 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(HTTPException):
-    """An HTTP error raised by domain code, with a message and per-field errors."""
+    """An HTTP error raised by domain code, with a message, per-field errors and headers."""
 
-    def __init__(self, code: int, message: str, errors: dict | None = None):
+    def __init__(
+        self, code: int, message: str, errors: dict | None = None, headers: dict | None = None
+    ):
         super().__init__(description=message)
         self.code = code
         self.errors = errors or {}
+        self.data = {"headers": headers or {}}
 
 
 def error_body(code: int, message: str, errors: dict | None = None) -> dict:

@@ -252,3 +252,18 @@ class Push(Base):
 # The company mirror's tables live with the companies package; import them so every
 # table is on Base.metadata wherever the models are loaded.
 import backend.companies.models  # noqa: E402, F401
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, kept while the throttle window lasts (by email and by address)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_failed_at", "email", "failed_at"),
+        Index("ix_login_attempts_client_ip_failed_at", "client_ip", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))  # as typed, lower-case
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -147,3 +147,71 @@ def test_cors_answers_configured_extension_origin_only(client):
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+# --- Input the database cannot hold is refused, not a 500 (found by tests/test_fuzz.py) ----
+@pytest.mark.parametrize("big", [2**31, 2**63, 10**30])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/campaigns/{}",
+        "/api/contacts/{}",
+        "/api/pushes/{}",
+        "/api/contacts/{}/email-permission",
+    ],
+)
+def test_ids_past_a_database_integer_are_404(auth, client, path, big):
+    headers = auth.headers("ada@acme.example")
+    response = client.get(path.format(big), headers=headers)
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+    assert client.get(path.format(2**31 - 1), headers=headers).status_code == 404
+
+
+def test_the_openapi_document_bounds_path_ids(client):
+    spec = client.get("/api/openapi.json").json
+    (parameter,) = spec["paths"]["/api/campaigns/{campaign_id}"]["parameters"]
+    assert parameter["schema"]["maximum"] == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    "method, path, kwargs, field",
+    [
+        (
+            "post",
+            "/api/auth/login",
+            {"json": {"email": "a\x00@b.example", "password": "p"}},
+            "email",
+        ),
+        ("post", "/api/campaigns", {"json": {"name": "Q\x00", "type": "candidate"}}, "name"),
+        ("put", "/api/me/settings", {"json": {"default_tags": ["ok", "b\x00d"]}}, "default_tags"),
+        ("get", "/api/companies/warnings?name=a%00b", {}, "name"),
+    ],
+)
+def test_a_nul_character_anywhere_is_400_naming_the_field(
+    auth, client, method, path, kwargs, field
+):
+    headers = auth.headers("ada@acme.example")
+    response = getattr(client, method)(path, headers=headers, **kwargs)
+    assert response.status_code == 400, response.json
+    assert set(response.json) == {"code", "message", "errors"}
+    assert "NUL" in str(response.json["errors"][field])
+
+
+def test_a_required_json_body_must_be_sent(auth, client):
+    headers = auth.headers("ada@acme.example")
+    response = client.post("/api/profile/lookup", headers=headers)
+    assert response.status_code == 400
+    assert response.json == {
+        "code": 400,
+        "message": "This request needs a JSON body.",
+        "errors": {},
+    }
+    assert client.post("/api/auth/login").status_code == 400
+
+
+def test_the_openapi_document_describes_the_error_shape(client):
+    error = client.get("/api/openapi.json").json["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "message", "errors"}
+    assert set(error["required"]) == {"code", "message", "errors"}
+    assert error["additionalProperties"] is False

@@ -423,3 +423,46 @@ def test_rows_written_elsewhere_are_found_by_this_process(app, synced):
         mirror.upsert(synced, [{"id": 39010, "name": "Zephyrine Analytics Ltd"}])
     result = warn(app, synced, "Zephyrine Analytics")
     assert result["info"]["itris_id"] == 39010
+
+
+# --- Records the columns cannot hold (found by tests/test_fuzz.py) ------------------------
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"id": 2**63, "name": "Too Big Ltd"},
+        {"id": 0, "name": "Zero Ltd"},
+        {"id": "39005x", "name": "Not An Id Ltd"},
+        {"id": 39005, "name": {"not": "text"}},
+        {"id": 39005, "name": "\x00 "},
+    ],
+)
+def test_a_webhook_record_without_a_usable_id_or_name_adds_nothing(app, client, synced, record):
+    body = company_created(record)
+    before = set(mirrored(app, synced))
+    with app.app_context():
+        header = signature(webhook_secret(synced), body)
+    response = post_webhook(client, synced, body, header)
+    assert response.status_code == 200, response.json
+    assert response.json["result"] == "unchanged"
+    assert set(mirrored(app, synced)) == before
+
+
+def test_a_webhook_record_keeps_only_values_its_columns_hold(app, client, synced):
+    body = company_created(
+        {
+            "id": "39006",
+            "name": "Long\x00 Name Ltd" + "x" * 600,
+            "location": {"city": "Leeds"},
+            "website": 12,
+            "ownerUserId": 2**40,
+            "statusId": "not a number",
+            "contactCount": 7.0,
+        }
+    )
+    with app.app_context():
+        header = signature(webhook_secret(synced), body)
+    assert post_webhook(client, synced, body, header).json["result"] == "created"
+    row = mirrored(app, synced)[39006]
+    assert row.name.startswith("Long Name Ltd") and len(row.name) == 500
+    assert (row.location, row.website, row.owner_user_id) == (None, "12", None)
+    assert (row.status_id, row.contact_count) == (None, 7)

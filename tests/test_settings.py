@@ -532,3 +532,12 @@ def test_the_openapi_document_describes_the_settings(client):
     assert "default_contact_type_id" in schemas["ContactSettings"]["properties"]
     add = schemas["ApplicantSettings"]["properties"]["add_to_itris"]
     assert add["enum"] == list(vocabulary.ADD_RULES)
+
+
+def test_a_put_without_a_body_is_400_and_keeps_the_overrides(client, recruiter):
+    # Found by tests/test_fuzz.py: webargs read a missing body as {}, which wiped them.
+    assert client.put(MINE, json={"company_warning": "off"}, headers=recruiter).status_code == 200
+    response = client.put(MINE, headers=recruiter)
+    assert response.status_code == 400
+    assert response.json["code"] == 400
+    assert overview(client, recruiter)["user"] == {"company_warning": "off"}

@@ -369,3 +369,57 @@ def test_a_bad_cv_is_400_and_adds_nobody(engine, cv, message):
     assert engine.call("get", "/api/pushes").json == []
     lookup = {"profile_url": "https://www.linkedin.com/in/bad-cv/", "name": "Bad Cv"}
     assert engine.call("post", "/api/profile/lookup", lookup).json["contact"] is None
+
+
+# --- Input the database cannot hold (found by tests/test_fuzz.py) ------------------------
+def test_a_second_person_with_the_same_email_is_409_not_a_500(engine):
+    campaign = engine.campaign()
+    first = engine.add(
+        campaign, profile=engine.person("ann-one", "Ann", "One"), email="ann@x.example"
+    )
+    second = engine.add(campaign, profile=engine.person("ann-two", "Ann", "Two"))
+    path = f"/api/contacts/{second['contact_id']}"
+    response = engine.call("patch", path, {"email": "ANN@x.example"}, expect=409).json
+    assert f"contact {first['contact_id']}" in response["message"]
+    assert "email" in response["errors"]
+    again = {"profile": engine.person("ann-two", "Ann", "Two"), "email": "ann@x.example"}
+    assert "email" in engine.add(campaign, expect=409, **again)["errors"]
+    assert engine.call("get", path, expect=200).json["email"] is None
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"profile": {"first_name": "x" * 201}}, "profile"),
+        ({"profile": {"profile_url": "https://www.linkedin.com/in/" + "s" * 201}}, "profile"),
+        ({"profile": {"name": "X"}, "email": "a@" + "d" * 320 + ".example"}, "email"),
+    ],
+)
+def test_values_longer_than_their_column_are_400(engine, body, field):
+    campaign = engine.campaign()
+    response = engine.add(campaign, expect=400, **body)
+    assert field in response["errors"]
+
+
+def test_a_long_name_is_split_into_parts_that_fit(engine):
+    campaign = engine.campaign()
+    profile = {"profile_url": "https://www.linkedin.com/in/long-name/", "name": "F" * 250 + " L"}
+    contact = engine.add(campaign, profile=profile)["contact"]
+    assert (len(contact["first_name"]), contact["last_name"]) == (200, "L")
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/api/profile/lookup", {"name": "X", "campaign_id": 2**31}),
+        ("put", "/api/contacts/1/sync-override", {"campaign_id": 2**63}),
+        ("post", "/api/contacts/1/activities", {"type": "email_replied", "campaign_id": 10**30}),
+        ("post", "/api/contacts/1/company", {"itris_company_id": 2**31}),
+        ("get", f"/api/pushes?contact_id={2**63}", None),
+    ],
+)
+def test_ids_past_a_database_integer_are_400(client, auth, method, path, body):
+    headers = auth.headers("rita@acme.example")
+    response = getattr(client, method)(path, json=body, headers=headers)
+    assert response.status_code == 400, response.json
+    assert set(response.json["errors"]) & {"campaign_id", "itris_company_id", "contact_id"}

@@ -1,6 +1,6 @@
 """Sign in, sign out, and who am I."""
 
-from flask import g
+from flask import g, request
 
 from backend import accounts
 from backend.api import Blueprint
@@ -14,10 +14,11 @@ blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts and t
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(429, description="Too many failed sign-ins for this email or address")
 @blp.doc(security=[])
 def login(body):
     """Exchange email and password for a bearer token."""
-    token, user = accounts.login(body["email"], body["password"])
+    token, user = accounts.login(body["email"], body["password"], request.remote_addr)
     return {"token": token, "user": user}
 
 

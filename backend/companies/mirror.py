@@ -25,7 +25,7 @@ from backend.companies import lookup
 from backend.companies.index import columns_for
 from backend.companies.models import Company, CompanySyncState
 from backend.companies.normalise import normalise
-from backend.db import db, utcnow
+from backend.db import MAX_INT, db, utcnow
 from backend.itris import contract as c
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def upsert(
     wanted = {}
     for record in records:
         try:
-            wanted[int(record[c.ID])] = _columns(record, statuses)
+            wanted[_itris_id(record[c.ID])] = _columns(record, statuses)
         except (KeyError, TypeError, ValueError):
             log.warning("team %s: skipped a company record without id or name", team_id)
     if not wanted:
@@ -184,21 +184,52 @@ def state_for(team_id: int) -> CompanySyncState | None:
 
 # --- Helpers ------------------------------------------------------------------------------
 def _columns(record: dict, statuses: dict[str, str]) -> dict[str, Any]:
-    name = str(record[c.NAME]).strip()
+    # Records come from itris's API and its webhooks: a value of the wrong type or size is
+    # dropped (or the record skipped) rather than handed to a column that cannot hold it.
+    name = _text(record[c.NAME])
     if not name:
         raise ValueError("a company needs a name")
-    status_id = record.get(c.STATUS_ID)
+    status_id = _integer(record.get(c.STATUS_ID))
     return {
         "name": name,
         **columns_for(normalise(name)),
-        "location": record.get(c.LOCATION),
-        "website": record.get(c.WEBSITE),
-        "owner_user_id": record.get(c.OWNER_USER_ID),
+        "location": _text(record.get(c.LOCATION)),
+        "website": _text(record.get(c.WEBSITE)),
+        "owner_user_id": _integer(record.get(c.OWNER_USER_ID)),
         "status_id": status_id,
         "status": statuses.get(str(status_id)) if status_id is not None else None,
-        "contact_count": record.get(c.CONTACT_COUNT),
+        "contact_count": _integer(record.get(c.CONTACT_COUNT)),
         "itris_updated_at": _instant(record.get(c.UPDATED_AT)),
     }
+
+
+def _itris_id(value: Any) -> int:
+    """A record's id as a positive integer a column holds; ValueError otherwise."""
+    itris_id = _integer(value)
+    if itris_id is None or itris_id < 1:
+        raise ValueError(f"not an itris id: {value!r}")
+    return itris_id
+
+
+def _integer(value: Any) -> int | None:
+    """An integer (or integral string or float) within a column's range, else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if -MAX_INT <= number <= MAX_INT else None
+
+
+def _text(value: Any, limit: int = 500) -> str | None:
+    """A string value stripped and cut to the column's length; numbers as text; else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    # No database stores a NUL character in text (PostgreSQL refuses it outright).
+    return str(value).replace("\x00", "").strip()[:limit] or None
 
 
 def _instant(value: Any) -> datetime | None:

@@ -5,12 +5,26 @@ import binascii
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from backend.db import MAX_INT
+from backend.itris.matching import linkedin_slug
 from backend.models import PUSH_STATUSES
 from backend.settings.vocabulary import ACTIVITY_TYPES, MAX_TAG_LENGTH, MAX_TAGS, SYNC_AS
 
 MAX_CV_BYTES = 5 * 1024 * 1024
+# Lengths are those of the contacts table's columns.
 _text = {"validate": validate.Length(max=300), "allow_none": True}
+_person_name = {"validate": validate.Length(max=200), "allow_none": True}
+_email = {"validate": validate.Length(max=320), "allow_none": True}
+MAX_SLUG_LENGTH = 200
 _tag = fields.String(validate=validate.Length(min=1, max=MAX_TAG_LENGTH))
+
+
+class Id(fields.Integer):
+    """An id sent in a request: positive and no larger than a database integer holds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_INT))
+        super().__init__(**kwargs)
 
 
 class ProfileSchema(Schema):
@@ -18,18 +32,23 @@ class ProfileSchema(Schema):
 
     profile_url = fields.String(validate=validate.Length(max=500), allow_none=True)
     name = fields.String(**_text)
-    first_name = fields.String(**_text)
-    last_name = fields.String(**_text)
+    first_name = fields.String(**_person_name)
+    last_name = fields.String(**_person_name)
     headline = fields.String(validate=validate.Length(max=500), allow_none=True)
     company = fields.String(**_text)
     title = fields.String(**_text)
     location = fields.String(**_text)
-    email = fields.Email(allow_none=True)
+    email = fields.Email(**_email)
     phone = fields.String(validate=validate.Length(max=100), allow_none=True)
+
+    @validates("profile_url")
+    def slug_fits(self, value, **_kwargs):
+        if len(linkedin_slug(value) or "") > MAX_SLUG_LENGTH:
+            raise ValidationError(f"A LinkedIn profile name is at most {MAX_SLUG_LENGTH} long.")
 
 
 class LookupSchema(ProfileSchema):
-    campaign_id = fields.Integer(allow_none=True)
+    campaign_id = Id(allow_none=True)
 
 
 class TypedFields(fields.Dict):
@@ -59,7 +78,7 @@ class CVSchema(Schema):
 
 class AddToCampaignSchema(Schema):
     profile = fields.Nested(ProfileSchema, required=True)
-    email = fields.Email(allow_none=True)
+    email = fields.Email(**_email)
     typed_fields = TypedFields(data_key="fields", load_default=None)
     sync_as = fields.String(validate=validate.OneOf(SYNC_AS), allow_none=True)
     tags = fields.List(_tag, validate=validate.Length(max=MAX_TAGS), allow_none=True)
@@ -67,15 +86,15 @@ class AddToCampaignSchema(Schema):
 
 
 class OverrideSchema(Schema):
-    campaign_id = fields.Integer(required=True)
+    campaign_id = Id(required=True)
     sync_as = fields.String(validate=validate.OneOf(SYNC_AS), allow_none=True)
     tags = fields.List(_tag, validate=validate.Length(max=MAX_TAGS), allow_none=True)
 
 
 class ContactEditSchema(Schema):
-    first_name = fields.String(**_text)
-    last_name = fields.String(**_text)
-    email = fields.Email(allow_none=True)
+    first_name = fields.String(**_person_name)
+    last_name = fields.String(**_person_name)
+    email = fields.Email(**_email)
     phone = fields.String(validate=validate.Length(max=100), allow_none=True)
     title = fields.String(**_text)
     company = fields.String(**_text)
@@ -85,12 +104,12 @@ class ContactEditSchema(Schema):
 
 
 class PushNowSchema(Schema):
-    campaign_id = fields.Integer(allow_none=True)
+    campaign_id = Id(allow_none=True)
 
 
 class LinkSchema(Schema):
     itris_type = fields.String(validate=validate.OneOf(SYNC_AS))
-    itris_id = fields.Integer(validate=validate.Range(min=1))
+    itris_id = Id()
     create_new = fields.Boolean()
 
     @validates_schema
@@ -105,12 +124,12 @@ class LinkSchema(Schema):
 
 
 class CompanyPickSchema(Schema):
-    itris_company_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    itris_company_id = Id(required=True)
 
 
 class ActivitySchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
-    campaign_id = fields.Integer(required=True)
+    campaign_id = Id(required=True)
     subject = fields.String(validate=validate.Length(max=500), allow_none=True)
     body = fields.String(validate=validate.Length(max=100_000), allow_none=True)
     occurred_at = fields.AwareDateTime(allow_none=True)
@@ -199,7 +218,7 @@ class PermissionSchema(Schema):
 
 class PushQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(PUSH_STATUSES))
-    contact_id = fields.Integer()
+    contact_id = Id()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 

@@ -1,7 +1,7 @@
 """company word index: postings, vocabulary and typo deletions kept by triggers
 
 Revision ID: 0005
-Revises: 0003 (meant to follow 0004, which had not landed; repoint down_revision when it does)
+Revises: 0004
 Create Date: 2026-11-29
 
 The shared PostgreSQL company index becomes word-level, like the embedded one: each
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0005'
-down_revision = '0003'  # '0004' once that migration lands (then 0005 follows it)
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
