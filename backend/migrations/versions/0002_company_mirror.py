@@ -6,7 +6,9 @@ Create Date: 2026-11-30
 
 On PostgreSQL the mirror also gets a trigram index (pg_trgm, with btree_gin for the team
 column) so every API process searches one shared index. Both extensions ship with
-PostgreSQL's contrib and are "trusted": a database owner may create them.
+PostgreSQL's contrib and are "trusted": a database owner may create them. They go in the
+public schema: created in an app's own schema, a second schema's index would not find their
+operator classes (and dropping the first schema would drop them).
 """
 
 import sqlalchemy as sa
@@ -73,8 +75,8 @@ def upgrade() -> None:
     )
 
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.execute('CREATE EXTENSION IF NOT EXISTS btree_gin')
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+        op.execute('CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public')
         op.execute(
             'CREATE INDEX ix_companies_name_core_trgm ON companies '
             'USING gin (team_id, name_core gin_trgm_ops)'

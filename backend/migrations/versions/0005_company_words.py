@@ -66,8 +66,8 @@ def downgrade() -> None:
 
         for statement in postgres_drop_ddl(_table())[:5]:  # triggers and function
             op.execute(statement)
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.execute('CREATE EXTENSION IF NOT EXISTS btree_gin')
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+        op.execute('CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public')
         op.execute(
             'CREATE INDEX IF NOT EXISTS ix_companies_name_core_trgm ON companies '
             'USING gin (team_id, name_core gin_trgm_ops)'
