@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.db import db, utcnow
@@ -117,9 +118,9 @@ def _record_failure(email: str, client_ip: str | None) -> None:
 def user_for_token(token: str) -> User | None:
     """The user a live token belongs to, or None."""
     row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # every request needs both: one round trip
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
     if row is None:
         return None

@@ -11,7 +11,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Keys read from the environment (without the prefix), with how to parse them.
 _LIST_KEYS = {"EXTENSION_ORIGINS"}
-_FLOAT_KEYS = {"ITRIS_TIMEOUT", "PUSH_RETRY_BASE_S", "PUSH_LEASE_S", "SWEEP_STALE_S"}
+_FLOAT_KEYS = {
+    "ITRIS_TIMEOUT",
+    "PUSH_RETRY_BASE_S",
+    "PUSH_LEASE_S",
+    "SWEEP_STALE_S",
+    "ITRIS_STATE_TTL_S",
+}
 _INT_KEYS = {
     "ITRIS_MAX_ATTEMPTS",
     "OPTIONS_CACHE_SECONDS",
@@ -37,6 +43,7 @@ ENV_KEYS = (
     "LOGIN_MAX_FAILURES",
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_FAILURE_WINDOW_S",
+    "ITRIS_STATE_TTL_S",
 )
 
 DEFAULTS = {
@@ -57,6 +64,8 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_MAX_FAILURES_PER_IP": 50,
     "LOGIN_FAILURE_WINDOW_S": 900,
+    # How long a profile lookup trusts what itris last said about a person (person_state.py).
+    "ITRIS_STATE_TTL_S": 300.0,
 }
 
 

@@ -9,6 +9,7 @@ import time
 from flask import current_app
 from sqlalchemy import select
 
+from backend import person_state
 from backend.db import db, utcnow
 from backend.errors import ApiError
 from backend.itris import (
@@ -80,6 +81,7 @@ def activate(team_id: int, *, username: str, password: str, subdomain: str) -> I
     connection.last_checked_at = now
     connection.last_error = None
     db.session.add(connection)
+    person_state.forget_team(team_id)  # perhaps another itris tenant: ask it afresh
     db.session.commit()
     _cache().forget(team_id)
     log.info("team %s connected to itris at %s as %s", team_id, base_url, username)
@@ -91,6 +93,7 @@ def disconnect(team_id: int) -> None:
     connection = get(team_id)
     if connection is not None:
         db.session.delete(connection)
+        person_state.forget_team(team_id)
         db.session.commit()
     _cache().forget(team_id)
 

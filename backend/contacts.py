@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend import campaigns
+from backend import campaigns, person_state
 from backend.db import db, utcnow
 from backend.errors import ApiError
 from backend.itris import contract as c
@@ -202,10 +202,18 @@ def add_to_campaign(
 def set_override(
     user: User, contact_id: int, campaign_id: int, sync_as: str | None, tags: list[str] | None
 ) -> Context:
-    """Save this person's own "sync as" and tags for a campaign."""
+    """Save this person's own "sync as" and tags for a campaign they are in.
+
+    Someone not in the campaign is refused (409): joining goes through ``add_to_campaign``,
+    where the team's "add to itris" rule decides whether they are pushed.
+    """
     contact = get(user.team_id, contact_id)
     campaign = campaigns.get_for_team(user.team_id, campaign_id)
-    _override(_join(user, campaign, contact), sync_as, tags)
+    membership = choice.member(contact.id, campaign.id)
+    if membership is None:
+        message = f"This person is not in campaign {campaign.name!r}: add them to it first."
+        raise ApiError(409, message, {"campaign_id": [message]})
+    _override(membership, sync_as, tags)
     db.session.commit()
     return context(user, contact, campaign.id)
 
@@ -371,6 +379,7 @@ def link(user: User, contact_id: int, itris_type: str, itris_id: int) -> Push:
         db.session.add(existing)
     existing.itris_id = itris_id
     existing.matched_by = "user"
+    person_state.forget_contact(contact)
     _settle_reviews(contact.id)
     if ctx.choice.sync_as != itris_type:
         ctx.choice.sync_as = itris_type

@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 from sqlalchemy import select
 
-from backend import connection
+from backend import connection, person_state
 from backend.db import db
 from backend.itris import ItrisAuthError, ItrisError
 from backend.models import ItrisConnection
@@ -58,6 +58,13 @@ def run_push(push_id: int) -> str:
 def recover_on_start() -> None:
     """A consumer starting (perhaps after a crash) first picks up what was left behind."""
     sweep_pushes.call_local()
+
+
+@huey.periodic_task(crontab(minute="7"))
+def purge_person_states() -> int:
+    """Delete kept itris answers older than their TTL (a lookup would ask again anyway)."""
+    with app_context():
+        return person_state.purge_expired()
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -267,3 +267,25 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))  # as typed, lower-case
     client_ip: Mapped[str | None] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItrisPersonState(Base):
+    """What itris last said about a person, for the profile lookup (see person_state.py)."""
+
+    __tablename__ = "itris_person_states"
+    __table_args__ = (
+        UniqueConstraint("team_id", "person_key"),
+        Index("ix_itris_person_states_team_id_email", "team_id", "email"),
+        Index("ix_itris_person_states_team_id_linkedin_slug", "team_id", "linkedin_slug"),
+        Index("ix_itris_person_states_team_id_name_key", "team_id", "name_key"),
+        Index("ix_itris_person_states_checked_at", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_key: Mapped[str] = mapped_column(String(64))  # sha256 of email|slug|name|company
+    email: Mapped[str | None] = mapped_column(String(320))
+    linkedin_slug: Mapped[str | None] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(String(400))  # "first last", lower-case
+    state: Mapped[dict] = mapped_column(JSON)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,9 +6,9 @@ import logging
 
 from sqlalchemy import select
 
-from backend import connection, contacts
+from backend import connection, contacts, person_state
 from backend.companies.warnings import company_warnings
-from backend.db import db
+from backend.db import db, utcnow
 from backend.itris import contract as c
 from backend.itris.errors import ItrisError, ItrisNotFound
 from backend.itris.fields import desired_fields
@@ -89,22 +89,41 @@ def _itris_state(user: User, contact: Contact, ctx, known: bool) -> dict:
         "opt_out": False,
         "also_exists_as": [],
         "error": None,
+        "checked_at": None,
     }
     conn = connection.get(user.team_id)
     if conn is None:
         return state
     state["connected"] = True
-    try:
-        client = connection.client_for(conn)
-        _fill_itris_state(state, client, contact, ctx, known)
-    except ItrisError as err:
-        log.info("profile lookup could not reach itris: %s", err.message)
-        state["error"] = f"itris could not be checked: {err.message}"
+    own = str(c.SYNC_AS_TO_RECORD_TYPE[ctx.choice.sync_as])
+    answer = person_state.recall(contact)
+    if answer is None or own not in answer["possible"]:
+        try:
+            answer = _ask_itris(connection.client_for(conn), contact, own, answer, known)
+        except ItrisError as err:
+            log.info("profile lookup could not reach itris: %s", err.message)
+            state["error"] = f"itris could not be checked: {err.message}"
+            return state
+        person_state.keep(contact, answer)
+    state.update(_shown(answer, ctx.choice.sync_as))
     return state
 
 
-def _fill_itris_state(state: dict, client, contact: Contact, ctx, known: bool) -> None:
-    sync_as = ctx.choice.sync_as
+def _ask_itris(client, contact: Contact, own: str, answer: dict | None, known: bool) -> dict:
+    """What itris says about the person: ``{checked_at, found: {type: …}, possible: {type: […]}}``.
+
+    ``found`` holds the person's record of each type (by stored link, else by email or
+    slug); ``possible`` the same-name records at the same company, for the types asked so
+    far. An earlier ``answer`` that lacks only the ``own`` type's possible matches is kept.
+    """
+    if answer is None:
+        answer = {"checked_at": utcnow().isoformat(), "found": _find(client, contact, known)}
+        answer["possible"] = {}
+    answer["possible"][own] = [] if own in answer["found"] else _possible(client, contact, own)
+    return answer
+
+
+def _find(client, contact: Contact, known: bool) -> dict[str, dict]:
     email, slug = contact.email, contact.linkedin_slug
     found: dict[str, tuple[dict, str]] = {}
     links = (
@@ -122,37 +141,60 @@ def _fill_itris_state(state: dict, client, contact: Contact, ctx, known: bool) -
             match = find_certain(client, record_type, email=email, slug=slug)
             if match.record is not None:
                 found[str(record_type)] = (match.record, match.matched_by)
-    own = str(c.SYNC_AS_TO_RECORD_TYPE[sync_as])
-    if own in found:
-        record, matched_by = found[own]
-        state["match"] = {"type": sync_as, "id": record[c.ID], "matched_by": matched_by}
-    else:
-        resolver = company_resolution.CompanyResolver(contact.team_id, contact)
-        wanted = resolver.key(contact.company)
-        if wanted and ctx.record_type == c.RecordType.APPLICANTS:
-            state["possible"] = [
-                {
-                    "type": sync_as,
-                    "id": r[c.ID],
-                    "name": f"{r.get(c.FIRST_NAME)} {r.get(c.LAST_NAME)}",
-                    "company": r.get(c.CURRENT_EMPLOYER),
-                }
-                for r in find_possible(
-                    client,
-                    own,
-                    first_name=contact.first_name,
-                    last_name=contact.last_name,
-                    same_company=lambda r: resolver.key(r.get(c.CURRENT_EMPLOYER)) == wanted,
-                )
-            ]
-    state["also_exists_as"] = [
-        {"type": c.RECORD_TYPE_TO_SYNC_AS[c.RecordType(kind)], "id": record[c.ID]}
-        for kind, (record, _by) in found.items()
-        if kind != own
+    return {
+        kind: {
+            "id": record[c.ID],
+            "matched_by": matched_by,
+            "off_limits": bool(record.get(c.OFF_LIMITS)),
+            "opt_out": bool(record.get(c.EMAIL_OPT_OUT)),
+        }
+        for kind, (record, matched_by) in found.items()
+    }
+
+
+def _possible(client, contact: Contact, own: str) -> list[dict]:
+    """Same-name applicants at the same company: never linked without a user saying so."""
+    if own != str(c.RecordType.APPLICANTS):
+        return []
+    resolver = company_resolution.CompanyResolver(contact.team_id, contact)
+    wanted = resolver.key(contact.company)
+    if not wanted:
+        return []
+    return [
+        {
+            "id": r[c.ID],
+            "name": f"{r.get(c.FIRST_NAME)} {r.get(c.LAST_NAME)}",
+            "company": r.get(c.CURRENT_EMPLOYER),
+        }
+        for r in find_possible(
+            client,
+            own,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            same_company=lambda r: resolver.key(r.get(c.CURRENT_EMPLOYER)) == wanted,
+        )
     ]
-    records = [record for record, _by in found.values()]
-    state["off_limits"] = any(r.get(c.OFF_LIMITS) for r in records)
-    state["opt_out"] = any(r.get(c.EMAIL_OPT_OUT) for r in records)
+
+
+def _shown(answer: dict, sync_as: str) -> dict:
+    """The panel's view of an answer for one "sync as"."""
+    own = str(c.SYNC_AS_TO_RECORD_TYPE[sync_as])
+    found = answer["found"]
+    mine = found.get(own)
+    return {
+        "match": {"type": sync_as, "id": mine["id"], "matched_by": mine["matched_by"]}
+        if mine
+        else None,
+        "possible": [{"type": sync_as, **p} for p in answer["possible"].get(own, [])],
+        "also_exists_as": [
+            {"type": c.RECORD_TYPE_TO_SYNC_AS[c.RecordType(kind)], "id": record["id"]}
+            for kind, record in found.items()
+            if kind != own
+        ],
+        "off_limits": any(record["off_limits"] for record in found.values()),
+        "opt_out": any(record["opt_out"] for record in found.values()),
+        "checked_at": answer["checked_at"],
+    }
 
 
 def _sync_state(contact_id: int | None) -> dict:

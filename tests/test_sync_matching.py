@@ -305,6 +305,24 @@ def test_effective_sync_as_precedence_contact_campaign_user_team(engine):
     }
 
 
+def test_an_override_for_someone_not_in_the_campaign_is_refused(engine):
+    """Joining a campaign goes through "add", where the team's add rule decides on a push."""
+    first, second = engine.campaign(name="First"), engine.campaign(name="Second")
+    added = engine.add(first, profile=engine.person("only-first", "Only", "First"))
+    engine.wait(added["push"]["id"])
+    pushes = engine.call("get", "/api/pushes", expect=200).json
+    response = engine.call(
+        "put",
+        f"/api/contacts/{added['contact_id']}/sync-override",
+        {"campaign_id": second, "sync_as": "contact"},
+        expect=409,
+    )
+    assert response.json["errors"] == {"campaign_id": [response.json["message"]]}
+    known = engine.call("post", "/api/profile/lookup", engine.person("only-first", "Only", "First"))
+    assert known.json["contact"]["campaign_ids"] == [first]
+    assert engine.call("get", "/api/pushes", expect=200).json == pushes
+
+
 def test_another_teams_contacts_and_pushes_are_invisible(engine):
     campaign = engine.campaign()
     added = engine.add(campaign, profile=engine.person("private", "Pri", "Vate"))

@@ -65,6 +65,7 @@ def edit_contact(body, contact_id):
 @login_required
 @blp.arguments(s.OverrideSchema)
 @blp.response(200, s.OverrideOutSchema)
+@blp.alt_response(409, description="the person is not in this campaign")
 def sync_override(body, contact_id):
     """Save this person's own "sync as" and tags for a campaign."""
     ctx = contacts.set_override(

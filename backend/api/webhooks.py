@@ -4,6 +4,7 @@ import json
 
 from flask import request
 
+from backend import person_state
 from backend.api import Blueprint
 from backend.companies import mirror
 from backend.companies.webhooks import signature_valid, webhook_secret
@@ -23,7 +24,11 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks", description="i
 @blp.response(200, WebhookAckSchema)
 @blp.alt_response(401, description="missing or wrong X-Itris-Signature")
 def itris_webhook(team_id):
-    """Receive an itris record-created webhook (HMAC-SHA256 signed)."""
+    """Receive an itris record-created webhook (HMAC-SHA256 signed).
+
+    A company joins the mirror; a person makes profile lookups ask itris afresh about
+    anyone with the same email, LinkedIn address or name.
+    """
     body = request.get_data(cache=True)
     if not signature_valid(team_id, body, request.headers.get(c.SIGNATURE_HEADER)):
         raise ApiError(401, f"The {c.SIGNATURE_HEADER} signature is missing or wrong.")
@@ -35,4 +40,7 @@ def itris_webhook(team_id):
         raise ApiError(400, "The webhook body must be a JSON object.")
     if db.session.get(Team, team_id) is None:
         raise ApiError(404, f"No team {team_id}.")
-    return {"event": payload.get(c.WEBHOOK_EVENT), "result": mirror.apply_webhook(team_id, payload)}
+    event = payload.get(c.WEBHOOK_EVENT)
+    if event in person_state.PERSON_EVENTS:
+        return {"event": event, "result": person_state.apply_webhook(team_id, payload)}
+    return {"event": event, "result": mirror.apply_webhook(team_id, payload)}

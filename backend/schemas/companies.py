@@ -77,5 +77,6 @@ class CompanySyncSummarySchema(Schema):
 class WebhookAckSchema(Schema):
     event = fields.String(dump_only=True, allow_none=True)
     result = fields.String(
-        dump_only=True, metadata={"description": "created, updated, unchanged or ignored"}
+        dump_only=True,
+        metadata={"description": "created, updated, unchanged, forgotten or ignored"},
     )

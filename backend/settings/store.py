@@ -112,25 +112,26 @@ def user_overrides(user_id: int) -> dict:
 
 def effective(team_id: int, user_id: int | None) -> dict:
     """The settings a user works under: their overrides over the team's, locks respected."""
+    return resolve(team_id, user_id)[0]
+
+
+def resolve(team_id: int, user_id: int | None) -> tuple[dict, dict, list[str], dict]:
+    """``(effective, team, locks, user overrides)``, reading each row once."""
     team, locks = _team(team_id)
     if user_id is None:
-        return team
-    merged = _apply_overrides(team, user_overrides(user_id), locks)
+        return team, team, locks, {}
+    overrides = user_overrides(user_id)
+    merged = _apply_overrides(team, overrides, locks)
     for sync_as in v.SYNC_AS:
         # A field the user must fill in is always one they can see, whoever changed what.
         merged[sync_as]["displayed_fields"] += hidden_mandatory_fields(merged[sync_as])
-    return merged
+    return merged, team, locks, overrides
 
 
 def overview(team_id: int, user_id: int) -> dict:
     """Everything the settings screen shows: ``{team, user, effective, locks}``."""
-    team, locks = _team(team_id)
-    return {
-        "team": team,
-        "user": user_overrides(user_id),
-        "effective": effective(team_id, user_id),
-        "locks": locks,
-    }
+    merged, team, locks, overrides = resolve(team_id, user_id)
+    return {"team": team, "user": overrides, "effective": merged, "locks": locks}
 
 
 # --- Writing --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from backend import connection
+from backend import connection, person_state
 from backend.db import after_commit, db, utcnow
 from backend.itris import contract as c
 from backend.itris import pipeline
@@ -118,6 +118,9 @@ def run(push_id: int) -> str:
     hold = None
     try:
         hold = _execute(push)
+        # Whatever the push did in itris, the profile panel must ask itris afresh.
+        person_state.forget_contact(db.session.get(Contact, push.contact_id))
+        db.session.commit()
     finally:
         _unlock(push.contact_id, owner, hold)
     return push.status

@@ -376,7 +376,7 @@ export class PanelController {
     this.requireCampaign();
     const s = this.state;
     const generation = this.generation;
-    if (s.contactId) {
+    if (s.contactId && s.member) {
       await this.saveOverride({ sync_as: value });
       await this.refresh(); // fields and the itris match depend on the record type
       return;
@@ -416,7 +416,7 @@ export class PanelController {
     const before = this.state.tags.checked;
     this.update({ tags: { ...this.state.tags, checked: tags } });
     try {
-      if (this.state.contactId) {
+      if (this.state.contactId && this.state.member) {
         const result = await this.saveOverride({ tags });
         this.state.tags.checked = uniqueTags(result.effective?.tags ?? tags);
       } else {
@@ -440,7 +440,6 @@ export class PanelController {
     this.check(generation);
     const effective = result.effective ?? {};
     s.syncAs = { value: effective.sync_as ?? s.syncAs.value, source: effective.source };
-    s.member = true; // an override lives on the person's membership of the campaign
     this.update({});
     return result;
   }

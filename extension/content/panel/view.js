@@ -366,6 +366,10 @@ export class PanelView {
     }
     this.record.dataset.kind = kind;
     setText(this.recordText, text);
+    // What itris said is kept for a few minutes: say when it was asked.
+    this.record.title = itris.checked_at
+      ? `itris checked at ${new Date(itris.checked_at).toLocaleTimeString()}`
+      : "";
 
     const busy = Boolean(state.busy);
     const rows = possible.map((match) =>

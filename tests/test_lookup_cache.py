@@ -1,0 +1,185 @@
+"""The profile lookup keeps what itris said about a person, and forgets it when that changes.
+
+Every test runs against the live sandbox and counts the itris calls it saw.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from backend import connection, person_state
+from backend.companies.webhooks import signature, webhook_secret
+from backend.db import db, utcnow
+from backend.itris import contract as c
+from backend.models import ItrisPersonState, User
+from backend.sandbox.seed import KNOWN
+
+LOOKUP = "/api/profile/lookup"
+
+
+def itris_calls(engine) -> int:
+    return sum(engine.sandbox.stats()["requests"].values())
+
+
+def lookup(engine, body) -> dict:
+    return engine.call("post", LOOKUP, body, expect=200).json["itris"]
+
+
+def newcomer(slug="nadia-okafor-71", **extra) -> dict:
+    return {
+        "profile_url": f"https://www.linkedin.com/in/{slug}/",
+        "first_name": "Nadia",
+        "last_name": "Okafor",
+        "company": "Harbour Freight Systems",
+        **extra,
+    }
+
+
+def team_id(engine) -> int:
+    with engine.app.app_context():
+        return db.session.scalar(select(User.team_id).where(User.email == "ada@acme.example"))
+
+
+def kept_rows(engine) -> int:
+    with engine.app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ItrisPersonState))
+
+
+def test_viewing_a_profile_again_asks_itris_nothing(engine):
+    oliver = KNOWN.off_limits_applicant
+    body = {"profile_url": f"https://www.linkedin.com/in/{oliver.slug}/", "name": "Oliver Bennett"}
+    first = lookup(engine, body)
+    assert first["match"]["id"] == oliver.id and first["off_limits"] is True
+    calls = itris_calls(engine)
+    again = lookup(engine, body)
+    assert itris_calls(engine) == calls
+    assert again == first
+    assert again["checked_at"] is not None
+
+
+def test_switching_sync_as_reuses_what_was_found(engine):
+    james = KNOWN.dual_applicant
+    body = {"profile_url": f"https://www.linkedin.com/in/{james.slug}/", "name": "James Whitfield"}
+    as_applicant = lookup(engine, body)
+    calls = itris_calls(engine)
+    engine.call("put", "/api/me/settings", {"default_sync_as": "contact"}, expect=200)
+    as_contact = lookup(engine, body)
+    assert itris_calls(engine) == calls  # both record types were looked for the first time
+    assert as_contact["match"] == {
+        "type": "contact",
+        "id": KNOWN.dual_contact.id,
+        "matched_by": "linkedin",
+    }
+    assert as_contact["also_exists_as"] == [{"type": "applicant", "id": james.id}]
+    assert as_applicant["also_exists_as"] == [{"type": "contact", "id": KNOWN.dual_contact.id}]
+
+
+def test_a_different_profile_text_is_a_different_question(engine):
+    lookup(engine, newcomer())
+    calls = itris_calls(engine)
+    lookup(engine, newcomer(company="Harbour Freight Systems Ltd"))
+    assert itris_calls(engine) > calls
+
+
+def test_a_push_makes_the_next_lookup_ask_again_and_see_the_record(engine):
+    assert lookup(engine, newcomer())["match"] is None
+    campaign = engine.campaign()
+    added = engine.add(campaign, profile=newcomer())
+    push = engine.wait(added["push"]["id"])
+    assert push["status"] == "succeeded", push
+    after = lookup(engine, newcomer())
+    assert after["match"] == {
+        "type": "applicant",
+        "id": push["result"]["record_id"],
+        "matched_by": "created",
+    }
+
+
+def test_a_person_created_webhook_makes_lookups_ask_again(engine):
+    email = "nadia.okafor@harbourfreight.example"
+    body = newcomer(email=email)
+    assert lookup(engine, body)["match"] is None
+    with engine.app.app_context():
+        record = connection.client_for(connection.get(team_id(engine))).create(
+            c.RecordType.APPLICANTS,
+            {c.FIRST_NAME: "Nadia", c.LAST_NAME: "Okafor", c.EMAIL_ADDRESS: email},
+        )
+    # Created behind our back: the kept answer still says "not in itris"...
+    calls = itris_calls(engine)
+    assert lookup(engine, body)["match"] is None
+    assert itris_calls(engine) == calls
+    # ...until itris announces the new record.
+    payload = json.dumps(
+        {
+            c.WEBHOOK_EVENT: c.WEBHOOK_EVENTS[c.RecordType.APPLICANTS],
+            c.WEBHOOK_RECORD_TYPE: "applicants",
+            c.WEBHOOK_RECORD: record,
+        }
+    ).encode()
+    with engine.app.app_context():
+        header = signature(webhook_secret(team_id(engine)), payload)
+    response = engine.client.post(
+        f"/api/webhooks/itris/{team_id(engine)}",
+        data=payload,
+        headers={"Content-Type": "application/json", c.SIGNATURE_HEADER: header},
+    )
+    assert response.status_code == 200 and response.json["result"] == "forgotten"
+    assert lookup(engine, body)["match"] == {
+        "type": "applicant",
+        "id": record[c.ID],
+        "matched_by": "email",
+    }
+
+
+def test_an_answer_older_than_the_ttl_is_asked_again_and_purged(engine):
+    lookup(engine, newcomer())
+    with engine.app.app_context():
+        db.session.execute(
+            update(ItrisPersonState).values(checked_at=utcnow() - timedelta(minutes=10))
+        )
+        db.session.commit()
+    calls = itris_calls(engine)
+    lookup(engine, newcomer())
+    assert itris_calls(engine) > calls
+    assert kept_rows(engine) == 1  # replaced, not added
+    with engine.app.app_context():
+        db.session.execute(
+            update(ItrisPersonState).values(checked_at=utcnow() - timedelta(minutes=10))
+        )
+        db.session.commit()
+        assert person_state.purge_expired() == 1
+    assert kept_rows(engine) == 0
+
+
+def test_connecting_itris_again_forgets_every_answer(engine):
+    lookup(engine, newcomer())
+    assert kept_rows(engine) == 1
+    body = {
+        "username": engine.sandbox.username,
+        "password": engine.sandbox.password,
+        "subdomain": engine.sandbox.url,
+    }
+    engine.call("put", "/api/integrations/itris", body, headers=engine.admin, expect=200)
+    assert kept_rows(engine) == 0
+
+
+def test_an_unanswered_lookup_keeps_nothing(engine):
+    engine.sandbox.faults(error_rate=1.0, error_status=503)
+    state = lookup(engine, newcomer())
+    assert state["error"].startswith("itris could not be checked")
+    assert kept_rows(engine) == 0
+    engine.sandbox.faults(error_rate=0.0)
+    assert lookup(engine, newcomer())["error"] is None
+    assert kept_rows(engine) == 1
+
+
+def test_another_team_never_sees_a_kept_answer(engine):
+    lookup(engine, newcomer())
+    other = engine.auth.headers("olga@other.example", role="admin", team="Other Recruitment")
+    response = engine.client.post(LOOKUP, json=newcomer(), headers=other)
+    assert response.status_code == 200
+    assert response.json["itris"]["connected"] is False
+    assert response.json["itris"]["match"] is None
