@@ -17,6 +17,7 @@ _FLOAT_KEYS = {
     "PUSH_LEASE_S",
     "SWEEP_STALE_S",
     "ITRIS_STATE_TTL_S",
+    "ITRIS_RATE_LIMIT_PER_S",
 }
 _INT_KEYS = {
     "ITRIS_MAX_ATTEMPTS",
@@ -44,6 +45,7 @@ ENV_KEYS = (
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_FAILURE_WINDOW_S",
     "ITRIS_STATE_TTL_S",
+    "ITRIS_RATE_LIMIT_PER_S",
 )
 
 DEFAULTS = {
@@ -66,6 +68,9 @@ DEFAULTS = {
     "LOGIN_FAILURE_WINDOW_S": 900,
     # How long a profile lookup trusts what itris last said about a person (person_state.py).
     "ITRIS_STATE_TTL_S": 300.0,
+    # Requests a second itris allows the API user, paced across every process (through the
+    # Redis queue when there is one); None: no client-side limit, itris's 429s pace us.
+    "ITRIS_RATE_LIMIT_PER_S": None,
 }
 
 

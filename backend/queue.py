@@ -14,6 +14,8 @@ from huey import Huey
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from backend.itris import ratelimit
+
 log = logging.getLogger(__name__)
 
 
@@ -44,10 +46,18 @@ _app = {"app": None}
 
 
 def init_app(app) -> None:
-    """Bind the queue to ``app``: its storage URL, and the app tasks run inside."""
-    huey.configure(app.config["QUEUE_URL"])
+    """Bind the queue to ``app``: its storage URL, and the app tasks run inside.
+
+    The queue's Redis, which every API and worker process reaches, also carries the itris
+    rate limit (``ITRIS_RATE_LIMIT_PER_S``) they share; without Redis each process paces
+    itself at that rate.
+    """
+    url = app.config["QUEUE_URL"]
+    huey.configure(url)
     _app["app"] = app
     app.extensions["queue"] = huey
+    shared = url if urlparse(url).scheme in ("redis", "rediss") else None
+    ratelimit.configure(app.config.get("ITRIS_RATE_LIMIT_PER_S"), shared)
 
 
 @contextmanager

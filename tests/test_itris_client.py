@@ -622,3 +622,110 @@ def test_token_bucket_is_shared_per_tenant():
     b = ItrisClient("acme", "u2", "p", rate_limit_per_s=2)
     assert a._limiter is b._limiter is first
     TokenBucket.forget_all()
+
+
+# --- One pace for the fleet, one login per user -----------------------------------------
+def _redis_url() -> str:
+    import os
+
+    queue = os.environ.get("ITRIS_SYNC_TEST_QUEUE_URL", "")
+    if queue.startswith("redis"):
+        return queue
+    return os.environ.get("ITRIS_SYNC_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    redis = pytest.importorskip("redis")
+    url = _redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis at {url} is not answering")
+    return url
+
+
+@pytest.fixture
+def default_rate():
+    """Set the process default rate limit for one test, and clear it afterwards."""
+    from backend.itris import ratelimit
+
+    yield ratelimit.configure
+    ratelimit.configure(None)
+    TokenBucket.forget_all()
+
+
+def test_shared_bucket_paces_every_process_on_one_schedule(redis_url):
+    import redis
+
+    from backend.itris.ratelimit import SharedTokenBucket
+
+    key = f"itris-sync:rate:test-{uuid4_hex()}"
+    slept = []
+    # Two buckets with connections of their own: what two worker processes hold.
+    a, b = (
+        SharedTokenBucket(redis.Redis.from_url(redis_url), key, 10, sleep=slept.append)
+        for _ in range(2)
+    )
+    waits = [(a if i % 2 else b).acquire() for i in range(10)]
+    # Nobody slept, so the reservations line up 0.1 s apart across both "processes".
+    assert waits == pytest.approx([i / 10 for i in range(10)], abs=0.05)
+    assert slept == waits[1:]
+
+
+def test_shared_bucket_falls_back_to_this_process_when_redis_is_down(caplog):
+    import redis
+
+    from backend.itris.ratelimit import SharedTokenBucket
+
+    down = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    slept = []
+    bucket = SharedTokenBucket(down, "itris-sync:rate:down", 4, sleep=slept.append)
+    with caplog.at_level(logging.WARNING, logger="backend.itris"):
+        waits = [bucket.acquire() for _ in range(3)]
+    assert waits[0] == 0 and waits[1:] == pytest.approx([0.25, 0.5], abs=0.05)
+    assert "shared itris rate limit unavailable" in caplog.text
+
+
+def test_clients_use_the_configured_default_rate(default_rate, redis_url):
+    from backend.itris.ratelimit import SharedTokenBucket
+
+    assert ItrisClient("acme", "u", "p")._limiter is None  # nothing configured: no limit
+    default_rate(6)
+    local = ItrisClient("acme", "u", "p")._limiter
+    assert isinstance(local, TokenBucket) and local.rate_per_s == 6
+    default_rate(6, redis_url)
+    shared = ItrisClient("acme", "u", "p")._limiter
+    assert isinstance(shared, SharedTokenBucket) and shared.rate_per_s == 6
+    assert ItrisClient("ACME", "other-user", "p")._limiter is shared  # one pace per tenant
+    assert ItrisClient("acme", "u", "p", rate_limit_per_s=2)._limiter.rate_per_s == 2
+    default_rate(0)  # as good as unset
+    assert ItrisClient("acme", "u", "p")._limiter is None
+    with pytest.raises(ValueError):
+        default_rate(-1)
+
+
+def test_threads_without_a_token_log_in_once(sandbox):
+    store = InMemoryTokenStore()
+    itris = ItrisClient(sandbox.url, sandbox.username, sandbox.password, token_store=store)
+    start = threading.Barrier(8)
+
+    def read():
+        start.wait()
+        assert itris.get_list(c.ListName.SECTORS)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    itris.close()
+    stats = sandbox.stats()
+    assert stats["requests"].get(f"POST {c.TOKEN_PATH}") == 1
+    assert stats["requests"].get(f"GET {c.list_path(c.ListName.SECTORS)}") == 8
+
+
+def uuid4_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex

@@ -45,3 +45,60 @@ def test_connection_check_runs_on_the_consumer_and_records_failure(
 
 def test_a_disconnected_team_checks_as_disconnected(app, consumer):
     assert check_connection(999).get(blocking=True, timeout=30) == "disconnected"
+
+
+def test_pushes_keep_under_the_configured_itris_rate(make_app, auth_for, sandbox):
+    """With ITRIS_RATE_LIMIT_PER_S at itris's limit, busy consumers never meet a 429."""
+    import time
+
+    from backend.itris import ratelimit
+
+    app = make_app(ITRIS_RATE_LIMIT_PER_S=10.0)
+    helper = auth_for(app)
+    admin = helper.headers("ada@acme.example", role="admin")
+    body = {"username": sandbox.username, "password": sandbox.password, "subdomain": sandbox.url}
+    client = helper.client
+    assert client.put("/api/integrations/itris", json=body, headers=admin).status_code == 200
+    campaign = client.post(
+        "/api/campaigns",
+        json={"name": "Paced", "type": "candidate", "sync_as": "applicant", "tags": []},
+        headers=admin,
+    ).json["id"]
+    sandbox.faults(rate_limit_per_s=10)
+    before = sandbox.stats()
+    running = queue.start_consumer(workers=4)
+    try:
+        started = time.monotonic()
+        ids = []
+        for i in range(8):
+            profile = {
+                "profile_url": f"https://www.linkedin.com/in/paced-{i}/",
+                "first_name": "Paced",
+                "last_name": f"Person{i}",
+                "company": "Kestrel Labs",
+            }
+            added = client.post(
+                f"/api/campaigns/{campaign}/contacts",
+                json={"profile": profile, "email": f"paced-{i}@example.com"},
+                headers=admin,
+            )
+            assert added.status_code == 201, added.json
+            ids.append(added.json["push"]["id"])
+        deadline = time.monotonic() + 60
+        while any(
+            client.get(f"/api/pushes/{i}", headers=admin).json["status"] in ("queued", "running")
+            for i in ids
+        ):
+            assert time.monotonic() < deadline, "pushes did not finish"
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+    finally:
+        queue.stop_consumer(running)
+        ratelimit.configure(None)
+    statuses = {client.get(f"/api/pushes/{i}", headers=admin).json["status"] for i in ids}
+    assert statuses == {"succeeded"}
+    after = sandbox.stats()
+    assert after["rate_limited"] == before["rate_limited"] == 0
+    calls = sum(after["requests"].values()) - sum(before["requests"].values())
+    assert calls >= 8 * 3  # at least: search by email and by LinkedIn, then create
+    assert elapsed >= (calls - 1) / 10 - 0.2  # paced at 10 a second, not faster

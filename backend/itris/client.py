@@ -37,7 +37,7 @@ from backend.itris.errors import (
     ItrisValidationError,
     RetriableItrisError,
 )
-from backend.itris.ratelimit import TokenBucket
+from backend.itris.ratelimit import limiter_for
 
 log = logging.getLogger("backend.itris")
 
@@ -109,6 +109,13 @@ class InMemoryTokenStore:
 
 
 shared_token_store = InMemoryTokenStore()
+_login_locks: dict[str, threading.Lock] = {}
+_login_locks_guard = threading.Lock()
+
+
+def _login_lock(key: str) -> threading.Lock:
+    with _login_locks_guard:
+        return _login_locks.setdefault(key, threading.Lock())
 
 
 class _Secret:
@@ -166,9 +173,8 @@ class ItrisClient:
         self._owns_session = session is None
         self._session = session or requests.Session()
         self._tokens = token_store if token_store is not None else shared_token_store
-        self._limiter = (
-            TokenBucket.for_tenant(self.base_url, rate_limit_per_s) if rate_limit_per_s else None
-        )
+        # No rate given: the process default (ratelimit.configure), if one is set.
+        self._limiter = limiter_for(self.base_url, rate_limit_per_s)
         self._sleep = sleep
 
     def __repr__(self) -> str:
@@ -414,13 +420,20 @@ class ItrisClient:
     def _token(self, refresh: bool = False) -> str:
         """Return a valid bearer token, from the cache unless ``refresh``."""
         key = f"{self.base_url}|{self.username}"
-        if not refresh:
-            cached = self._tokens.get(key)
-            if cached and cached[1] > time.time():
-                return cached[0]
-        token, expires_at = self._with_retries(self._fetch_token)
-        self._tokens.set(key, token, expires_at)
-        return token
+        if not refresh and (cached := self._cached_token(key)):
+            return cached
+        # One login at a time per user: threads that found no token wait for the one
+        # fetching it instead of each logging in (and each holding a token of its own).
+        with _login_lock(key):
+            if not refresh and (cached := self._cached_token(key)):
+                return cached
+            token, expires_at = self._with_retries(self._fetch_token)
+            self._tokens.set(key, token, expires_at)
+            return token
+
+    def _cached_token(self, key: str) -> str | None:
+        cached = self._tokens.get(key)
+        return cached[0] if cached and cached[1] > time.time() else None
 
     def _fetch_token(self, attempt: int) -> tuple[str, float]:
         """Ask itris for a token with the username and password."""
