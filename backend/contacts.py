@@ -73,14 +73,23 @@ def find_by_profile(team_id: int, profile_url: str | None, email: str | None) ->
     return None
 
 
-def context(user: User, contact: Contact, campaign_id: int | None = None) -> Context:
-    """The campaign and settings that apply to a person: the named or latest campaign."""
+def context(
+    user: User,
+    contact: Contact,
+    campaign_id: int | None = None,
+    memberships: list[CampaignMember] | None = None,
+) -> Context:
+    """The campaign and settings that apply to a person: the named or latest campaign.
+
+    ``memberships``, when the caller has read them already, are the person's, newest first.
+    """
     membership = None
     if campaign_id is not None:
         campaign = campaigns.get_for_team(user.team_id, campaign_id)
         membership = choice.member(contact.id, campaign.id)
     else:
-        memberships = choice.campaigns_of(contact.id) if contact.id else []
+        if memberships is None:
+            memberships = choice.campaigns_of(contact.id) if contact.id else []
         membership = memberships[0] if memberships else None
         campaign = db.session.get(Campaign, membership.campaign_id) if membership else None
     effective, team, personal = settings_for(user.team_id, user.id)

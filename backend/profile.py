@@ -27,12 +27,13 @@ def lookup(user: User, data: dict) -> dict:
     known = contact is not None
     if contact is None:
         contact = _transient(user, data)
-    ctx = contacts.context(user, contact, data.get("campaign_id"))
+    memberships = choice.campaigns_of(contact.id) if known else []
+    ctx = contacts.context(user, contact, data.get("campaign_id"), memberships)
     values = desired_fields(
         ctx.record_type, variables_of(contact), ctx.section["field_mapping"], contact.fields or {}
     )
     return {
-        "contact": _contact_summary(contact) if known else None,
+        "contact": _contact_summary(contact, memberships) if known else None,
         "itris": _itris_state(user, contact, ctx, known),
         "company": company_warnings(
             user.team_id,
@@ -66,7 +67,7 @@ def _transient(user: User, data: dict) -> Contact:
     )
 
 
-def _contact_summary(contact: Contact) -> dict:
+def _contact_summary(contact: Contact, memberships: list) -> dict:
     return {
         "id": contact.id,
         "first_name": contact.first_name,
@@ -76,7 +77,7 @@ def _contact_summary(contact: Contact) -> dict:
         "title": contact.title,
         "stage": contact.stage,
         "synced": contact.synced_at is not None,
-        "campaign_ids": [m.campaign_id for m in choice.campaigns_of(contact.id)],
+        "campaign_ids": [m.campaign_id for m in memberships],
     }
 
 

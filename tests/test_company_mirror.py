@@ -203,6 +203,22 @@ def test_a_signed_company_created_webhook_adds_the_company_at_once(app, client, 
     assert found["info"]["itris_id"] == 39001
 
 
+def test_warnings_asked_before_a_company_arrives_show_it_after(app, client, synced, recruiter):
+    """Searches are kept per mirror revision: a mirror write makes the next one search again."""
+    url = "/api/companies/warnings?name=Gateshead Glassworks"
+    assert client.get(url, headers=recruiter).json == {"info": None, "warnings": []}
+    assert client.get(url, headers=recruiter).json == {"info": None, "warnings": []}
+    body = company_created(
+        {"id": 39002, "name": "Gateshead Glassworks Ltd", "location": "Gateshead"}
+    )
+    with app.app_context():
+        header = signature(webhook_secret(synced), body)
+    assert post_webhook(client, synced, body, header).json["result"] == "created"
+    found = client.get(url, headers=recruiter).json
+    assert found["info"]["itris_id"] == 39002
+    assert found["info"]["location"] == "Gateshead"
+
+
 @pytest.mark.parametrize(
     "forge",
     [

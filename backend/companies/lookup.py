@@ -1,7 +1,7 @@
 """The company index for the current app: shared in PostgreSQL, or held in this process.
 
-With PostgreSQL the mirror table is the index (pg_trgm), so every API process and worker
-shares it. Otherwise each process keeps a :class:`MemoryCompanyIndex` per team, built from the
+With PostgreSQL the mirror's tables are the index (a word index kept by triggers), so every
+API process and worker shares it. Otherwise each process keeps a :class:`MemoryCompanyIndex` per team, built from the
 mirror on first use and brought up to date before each search by reading the rows written
 since (every mirror write bumps the team's revision), so a company mirrored by another
 process is found too.
@@ -10,6 +10,9 @@ process is found too.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -25,6 +28,11 @@ from backend.companies.normalise import NormalisedName
 from backend.db import db
 
 _EXTENSION = "company_indexes"
+_CACHE = "company_search_cache"
+# Searches kept per process (a few candidates each: a few MB at most).
+SEARCH_CACHE_SIZE = 20_000
+_MISSING = object()
+T = TypeVar("T")
 
 
 def index_for(team_id: int) -> CompanyIndex:
@@ -34,8 +42,47 @@ def index_for(team_id: int) -> CompanyIndex:
     return _registry().fresh(team_id)
 
 
+def cached(team_id: int, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept by this process for as long as the team's mirror stands still.
+
+    Every mirror write bumps the team's revision (a removal also changes its row count), so
+    an answer kept under (revision, count) is the answer a search would give now; a
+    recruiter viewing colleagues at one company, or a profile again, costs one small read.
+    """
+    full_key = (team_id, *_mirror_position(team_id), key)
+    kept = current_app.extensions.setdefault(_CACHE, _LRU(SEARCH_CACHE_SIZE))
+    value = kept.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        kept.put(full_key, value)
+    return value
+
+
+class _LRU:
+    """A bounded, thread-safe least-recently-used map."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key, default=None):
+        with self._lock:
+            if key not in self._items:
+                return default
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
 def uses_postgres() -> bool:
-    """True when the shared pg_trgm index serves searches (PostgreSQL, unless configured off)."""
+    """True when the shared PostgreSQL index serves searches (PostgreSQL, unless configured off)."""
     choice = current_app.config.get("COMPANY_INDEX", "auto")
     return choice == "postgres" or (choice == "auto" and db.engine.dialect.name == "postgresql")
 

@@ -48,7 +48,9 @@ def company_warnings(
     _check(company_warning, company_warning_detail, displayed_company_info)
     if not name or not name.strip():
         return {"info": None, "warnings": []}
-    candidates = lookup.index_for(team_id).search(name, limit=limit + 1)
+    candidates, rows = lookup.cached(
+        team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit)
+    )
     alias_id = aliases.lookup(team_id, name)
     duplicates = [c for c in candidates if c.reason == DUPLICATE]
     if alias_id is not None:
@@ -58,7 +60,8 @@ def company_warnings(
     else:
         matched_id, matched_by = None, None
 
-    rows = _rows(team_id, {c.itris_id for c in candidates} | {matched_id} - {None})
+    if matched_id is not None and matched_id not in rows:  # a remembered pick, not found
+        rows = {**rows, **_rows(team_id, {matched_id})}
     info = None
     if matched_id is not None:
         info = _info(matched_id, rows.get(matched_id), matched_by, displayed_company_info)
@@ -87,15 +90,23 @@ def _shown(candidate: Candidate, mode: str) -> bool:
     return mode == "duplicates_and_similar" or candidate.reason == DUPLICATE
 
 
-def _rows(team_id: int, itris_ids: set[int]) -> dict[int, Company]:
+def _search(team_id: int, name: str, limit: int) -> tuple[tuple[Candidate, ...], dict]:
+    """The index's candidates for a name, and the mirror's facts about each."""
+    candidates = tuple(lookup.index_for(team_id).search(name, limit=limit + 1))
+    return candidates, _rows(team_id, {c.itris_id for c in candidates})
+
+
+def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each company's facts (and name) by itris id, as plain values that may be kept."""
     if not itris_ids:
         return {}
     statement = select(Company).where(Company.team_id == team_id, Company.itris_id.in_(itris_ids))
-    return {row.itris_id: row for row in db.session.scalars(statement)}
+    return {row.itris_id: _facts(row) for row in db.session.scalars(statement)}
 
 
 def _facts(row: Company) -> dict[str, Any]:
     return {
+        "name": row.name,
         "status": row.status if row.status is not None else row.status_id,
         "owner": row.owner_user_id,
         "contact_count": row.contact_count,
@@ -106,19 +117,18 @@ def _facts(row: Company) -> dict[str, Any]:
     }
 
 
-def _info(itris_id: int, row: Company | None, matched_by: str, displayed) -> dict[str, Any]:
+def _info(itris_id: int, facts: dict | None, matched_by: str, displayed) -> dict[str, Any]:
     info: dict[str, Any] = {"itris_id": itris_id, "matched_by": matched_by}
-    if row is None:  # an alias to a company the mirror has not seen (yet)
+    if facts is None:  # an alias to a company the mirror has not seen (yet)
         info["name"] = None
         return info
-    facts = _facts(row)
-    info["name"] = row.name
+    info["name"] = facts["name"]
     info.update({fact: facts[fact] for fact in INFO_FIELDS if fact in displayed})
     return info
 
 
-def _warning(candidate: Candidate, row: Company | None, detail: str) -> dict[str, Any]:
-    value = _facts(row)[detail] if row is not None else None
+def _warning(candidate: Candidate, facts: dict | None, detail: str) -> dict[str, Any]:
+    value = facts[detail] if facts is not None else None
     if detail == "id":
         value = candidate.itris_id
     return {
