@@ -1,4 +1,5 @@
-"""The extension's JavaScript unit tests (extension/tests/), run with Node's built-in runner."""
+"""The JavaScript unit tests, run with Node's built-in runner: the extension's
+(extension/tests/) and the admin app's (e2e/admin/js/)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import pytest
 from harness import REPO_ROOT
 
 
-def test_node_unit_tests_pass():
+@pytest.mark.parametrize(
+    "folder", ["extension/tests/", "e2e/admin/js/"], ids=["extension", "admin-app"]
+)
+def test_node_unit_tests_pass(folder):
     node = shutil.which("node")
     if node is None:
-        pytest.fail("The extension's unit tests need Node.js 20+ on the PATH.", pytrace=False)
+        pytest.fail("The JavaScript unit tests need Node.js 20+ on the PATH.", pytrace=False)
     result = subprocess.run(
-        [node, "--test", "extension/tests/"],
+        [node, "--test", folder],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
