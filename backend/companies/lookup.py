@@ -1,10 +1,10 @@
 """The company index for the current app: shared in PostgreSQL, or held in this process.
 
 With PostgreSQL the mirror's tables are the index (a word index kept by triggers), so every
-API process and worker shares it. Otherwise each process keeps a :class:`MemoryCompanyIndex` per team, built from the
-mirror on first use and brought up to date before each search by reading the rows written
-since (every mirror write bumps the team's revision), so a company mirrored by another
-process is found too.
+API process and worker shares it. Otherwise each process keeps a :class:`MemoryCompanyIndex`
+per team, built from the mirror on first use and brought up to date before each search by
+reading the rows written since (every mirror write bumps the team's revision), so a company
+mirrored by another process is found too.
 """
 
 from __future__ import annotations
