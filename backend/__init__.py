@@ -7,6 +7,7 @@ import re
 
 from flask import Flask
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as config_module
 from backend.db import Database
@@ -39,6 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a load balancer every request comes from its address: the sign-in throttle
+        # must count the client's, which only the proxies we were told to trust may report.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.getLogger("backend").setLevel(logging.INFO)
     return app
 

@@ -26,6 +26,7 @@ _INT_KEYS = {
     "LOGIN_MAX_FAILURES",
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_FAILURE_WINDOW_S",
+    "TRUSTED_PROXIES",
 }
 ENV_KEYS = (
     "DATABASE_URL",
@@ -46,6 +47,7 @@ ENV_KEYS = (
     "LOGIN_FAILURE_WINDOW_S",
     "ITRIS_STATE_TTL_S",
     "ITRIS_RATE_LIMIT_PER_S",
+    "TRUSTED_PROXIES",
 )
 
 DEFAULTS = {
@@ -71,6 +73,9 @@ DEFAULTS = {
     # Requests a second itris allows the API user, paced across every process (through the
     # Redis queue when there is one); None: no client-side limit, itris's 429s pace us.
     "ITRIS_RATE_LIMIT_PER_S": None,
+    # Reverse proxies in front of the API whose X-Forwarded-For/-Proto are believed (0: none;
+    # the client address is then the connection's).
+    "TRUSTED_PROXIES": 0,
 }
 
 

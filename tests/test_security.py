@@ -437,6 +437,32 @@ def test_one_address_guessing_many_emails_is_locked_out(auth, client):
     assert sign_in(client, ADMIN, address="198.51.100.1").status_code == 200
 
 
+@pytest.mark.parametrize("trusted", [0, 1], ids=["no-proxy", "one-proxy"])
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(make_app, auth_for, trusted):
+    """Behind a load balancer the throttle counts clients, not the balancer; without one a
+    client cannot dodge it by claiming another address."""
+    app = make_app(LOGIN_MAX_FAILURES_PER_IP=3, TRUSTED_PROXIES=trusted)
+    auth_for(app).user(ADMIN)
+    client = app.test_client()
+
+    def attempt(email, client_address, password="a-wrong-guess"):
+        return client.post(
+            "/api/auth/login",
+            json={"email": email, "password": password},
+            headers={"X-Forwarded-For": client_address},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the balancer
+        )
+
+    for n in range(3):
+        assert attempt(f"guess{n}@acme.example", "203.0.113.9").status_code == 401
+    someone_else = attempt(ADMIN, "198.51.100.1", PASSWORD).status_code
+    assert someone_else == (200 if trusted else 429)
+    assert attempt(ADMIN, "203.0.113.9", PASSWORD).status_code == 429
+    with app.app_context():
+        addresses = set(db.session.scalars(select(LoginAttempt.client_ip)))
+    assert addresses == ({"203.0.113.9"} if trusted else {"10.0.0.1"})
+
+
 def test_the_throttle_is_configurable_and_holds_across_processes(make_app, auth_for):
     first = make_app(LOGIN_MAX_FAILURES=3, LOGIN_FAILURE_WINDOW_S=60)
     # A second app on the same database: another API process.
