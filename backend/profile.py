@@ -13,6 +13,7 @@ from backend.itris import contract as c
 from backend.itris.errors import ItrisError, ItrisNotFound
 from backend.itris.fields import desired_fields
 from backend.itris.matching import find_certain, find_possible, linkedin_slug
+from backend.itris.pipeline import company_key_of
 from backend.models import Contact, ItrisLink, Push, User
 from backend.sync import choice
 from backend.sync import companies as company_resolution
@@ -154,25 +155,25 @@ def _find(client, contact: Contact, known: bool) -> dict[str, dict]:
 
 
 def _possible(client, contact: Contact, own: str) -> list[dict]:
-    """Same-name applicants at the same company: never linked without a user saying so."""
-    if own != str(c.RecordType.APPLICANTS):
-        return []
+    """Same-name records at the same company, as the push would find them: never linked
+    without a user saying so."""
     resolver = company_resolution.CompanyResolver(contact.team_id, contact)
     wanted = resolver.key(contact.company)
     if not wanted:
         return []
+    kind = c.RecordType(own)
     return [
         {
             "id": r[c.ID],
             "name": f"{r.get(c.FIRST_NAME)} {r.get(c.LAST_NAME)}",
-            "company": r.get(c.CURRENT_EMPLOYER),
+            "company": r.get(c.CURRENT_EMPLOYER) or contact.company,
         }
         for r in find_possible(
             client,
             own,
             first_name=contact.first_name,
             last_name=contact.last_name,
-            same_company=lambda r: resolver.key(r.get(c.CURRENT_EMPLOYER)) == wanted,
+            same_company=lambda r: company_key_of(client, kind, r, resolver.key) == wanted,
         )
     ]
 

@@ -262,6 +262,25 @@ def test_lookup_shows_the_itris_match_and_also_exists_as(engine):
     assert "firstName" in result["fields"]["displayed"]
 
 
+@pytest.mark.parametrize("sync_as", ["applicant", "contact"])
+def test_lookup_shows_same_name_same_company_records_as_possible_matches(engine, sync_as):
+    """What the push would stop at (needs_review), the panel shows before it: for either type."""
+    namesake = {"applicant": KNOWN.namesake_applicant, "contact": KNOWN.namesake_contact}[sync_as]
+    engine.call("put", "/api/me/settings", {"default_sync_as": sync_as}, expect=200)
+    body = {
+        "profile_url": "https://www.linkedin.com/in/another-sarah-mitchell/",
+        "first_name": "Sarah",
+        "last_name": "Mitchell",
+        "company": "Northwind Logistics",
+    }
+    itris = engine.call("post", "/api/profile/lookup", body, expect=200).json["itris"]
+    assert itris["match"] is None
+    assert [(p["type"], p["id"]) for p in itris["possible"]] == [(sync_as, namesake.id)]
+    assert itris["possible"][0]["name"] == "Sarah Mitchell"
+    elsewhere = dict(body, company="Southwind Freight")
+    assert engine.call("post", "/api/profile/lookup", elsewhere).json["itris"]["possible"] == []
+
+
 def test_lookup_shows_off_limits(engine):
     oliver = KNOWN.off_limits_applicant
     body = {"profile_url": f"https://www.linkedin.com/in/{oliver.slug}/", "name": "Oliver Bennett"}

@@ -165,19 +165,23 @@ def _match(client: ItrisClient, kind, plan: PushPlan, hooks: Hooks) -> MatchResu
         kind,
         first_name=plan.variables.get("first_name"),
         last_name=plan.variables.get("last_name"),
-        same_company=lambda record: _company_key_of(client, kind, record, hooks) == wanted,
+        same_company=lambda record: (
+            company_key_of(client, kind, record, hooks.company_key) == wanted
+        ),
     )
     return match
 
 
-def _company_key_of(client, kind, record: Record, hooks: Hooks) -> str:
+def company_key_of(client, kind, record: Record, key: Callable[[str | None], str]) -> str:
+    """The ``key`` of a person record's company: an applicant's current employer, or the
+    name of the company a contact belongs to (asked of itris)."""
     if kind == c.RecordType.APPLICANTS:
-        return hooks.company_key(record.get(c.CURRENT_EMPLOYER))
+        return key(record.get(c.CURRENT_EMPLOYER))
     company_id = record.get(c.COMPANY_ID)
     if company_id is None:
         return ""
     try:
-        return hooks.company_key(client.get(c.RecordType.COMPANIES, company_id).get(c.NAME))
+        return key(client.get(c.RecordType.COMPANIES, company_id).get(c.NAME))
     except ItrisNotFound:
         return ""
 
