@@ -12,13 +12,14 @@ from __future__ import annotations
 import copy
 
 from marshmallow import ValidationError
+from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import connection
 from backend.db import db
 from backend.errors import ApiError
 from backend.itris import contract as c
-from backend.models import TeamSettings, User, UserSettings
+from backend.models import Team, TeamSettings, User, UserSettings
 from backend.settings import vocabulary as v
 from backend.settings.schema import (
     hidden_mandatory_fields,
@@ -116,16 +117,33 @@ def effective(team_id: int, user_id: int | None) -> dict:
 
 
 def resolve(team_id: int, user_id: int | None) -> tuple[dict, dict, list[str], dict]:
-    """``(effective, team, locks, user overrides)``, reading each row once."""
-    team, locks = _team(team_id)
+    """``(effective, team, locks, user overrides)``, in one read of the database."""
+    team_data, team_locks, user_data = _documents(team_id, user_id)
+    team = _overlay(defaults(), team_data or {})
+    locks = list(team_locks or [])
     if user_id is None:
         return team, team, locks, {}
-    overrides = user_overrides(user_id)
+    overrides = user_data or {}
     merged = _apply_overrides(team, overrides, locks)
     for sync_as in v.SYNC_AS:
         # A field the user must fill in is always one they can see, whoever changed what.
         merged[sync_as]["displayed_fields"] += hidden_mandatory_fields(merged[sync_as])
     return merged, team, locks, overrides
+
+
+def _documents(team_id: int, user_id: int | None) -> tuple[dict | None, list | None, dict | None]:
+    """What the team saved (settings, locks) and the user's overrides: None where nothing is."""
+    user = UserSettings.data if user_id is not None else literal(None)
+    statement = (
+        select(TeamSettings.data, TeamSettings.locks, user)
+        .select_from(Team)
+        .outerjoin(TeamSettings, TeamSettings.team_id == Team.id)
+        .where(Team.id == team_id)
+    )
+    if user_id is not None:
+        statement = statement.outerjoin(UserSettings, UserSettings.user_id == user_id)
+    row = db.session.execute(statement).first()
+    return tuple(row) if row is not None else (None, None, None)
 
 
 def overview(team_id: int, user_id: int) -> dict:
