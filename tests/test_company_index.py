@@ -207,6 +207,90 @@ def test_many_names_with_common_words(make_index):
     assert all("Wilson Catering" in c.name for c in found[:5])
 
 
+@pytest.fixture
+def small_budgets(monkeypatch):
+    """The PostgreSQL search's posting budgets scaled down to a test's few hundred names."""
+    from backend.companies import index
+
+    monkeypatch.setattr(index, "_PG_SEED_BUDGET", 50)
+    monkeypatch.setattr(index, "_PG_READ_BUDGET", 1000)
+    monkeypatch.setattr(index, "_PG_FETCH", 20)
+    index._pg_search_sql.cache_clear()
+    yield
+    index._pg_search_sql.cache_clear()
+
+
+def test_commoner_words_re_weight_every_candidate_of_the_rarer_ones(make_index, small_budgets):
+    # "palmer" seeds 61 candidates, more than are fetched; most have fewer words (a smaller
+    # norm) than the one sought. "metals" (typed "metas") is commoner: it must lift the
+    # candidate that has it above those, not only re-order those fetched.
+    trades = ("Roofing", "Dental", "Logistics", "Catering", "Plumbing", "Glazing")
+    names = {i: f"Palmer {trades[i % 6]}{i}" for i in range(60)}
+    names |= {1000 + i: f"Rivera{i} Metals" for i in range(200)}
+    names[5000] = "Palmer Metals International Ltd"
+    index = make_index(names)
+    found = index.search("Palmer Metas Ltd")
+    assert found[0].itris_id == 5000
+    assert found[0].reason == SIMILAR
+
+
+@pytest.mark.postgres
+def test_a_postgres_search_is_one_statement(pg_schema):
+    from sqlalchemy import event
+
+    index = PostgresCompanyIndex(pg_schema, Company.__table__, team_id=1)
+    _clear(pg_schema, 1)
+    index.add([IndexedCompany(i, n) for i, n in KNOWN.items()])
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(pg_schema, "before_cursor_execute", count)
+    try:
+        assert index.search("Kestrl Engineering")[0].itris_id == 30014
+        assert index.search("Brightwater Software")[0].itris_id == 30013
+    finally:
+        event.remove(pg_schema, "before_cursor_execute", count)
+        _clear(pg_schema, 1)
+    assert len(statements) == 2
+
+
+@pytest.mark.postgres
+def test_the_sql_typo_check_is_rapidfuzz_osa(pg_schema):
+    import random
+
+    from rapidfuzz.distance import OSA
+
+    from backend.companies.index import _osa_le1
+
+    rng = random.Random(5)
+    pairs = []
+    for _ in range(3000):
+        a = "".join(rng.choice("abcd") for _ in range(rng.randint(1, 6)))
+        b = list(a)
+        edit = rng.randrange(5)
+        if edit == 0 and len(b) > 1:
+            i = rng.randrange(len(b) - 1)
+            b[i], b[i + 1] = b[i + 1], b[i]
+        elif edit == 1:
+            b.insert(rng.randrange(len(b) + 1), rng.choice("abcd"))
+        elif edit == 2 and len(b) > 1:
+            del b[rng.randrange(len(b))]
+        elif edit == 3:
+            b[rng.randrange(len(b))] = rng.choice("abcd")
+        else:
+            b = list(rng.choice(("ab", "dcba", "abcdab", "c")))
+        pairs.append((a, "".join(b)))
+    with pg_schema.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT a, b, {_osa_le1('a', 'b')} FROM unnest(%(a)s::text[], %(b)s::text[]) t(a, b)",
+            {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
+        ).all()
+    assert [(a, b) for a, b, near in rows if near != (OSA.distance(a, b) <= 1)] == []
+    assert {near for *_, near in rows} == {True, False}
+
+
 @pytest.mark.postgres
 def test_teams_share_the_table_but_not_their_companies(pg_schema):
     # The embedded index holds one team by construction; the shared table holds them all.

@@ -16,6 +16,7 @@ Medical" and "Brown Medical" score 96 and are similar, not the same company.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from array import array
@@ -406,8 +407,132 @@ def _from_text(text: str) -> NormalisedName:
 
 
 # --- The shared PostgreSQL index ----------------------------------------------------------
-_PG_SEED_BUDGET = 5000  # postings aggregated in SQL; rarer words first, as in the segment
-_PG_FETCH = 100  # candidates fetched by seed weight, re-weighted here by the common words
+# The postings a search reads, rarest word groups first (as :meth:`_Segment.candidates`):
+_PG_SEED_BUDGET = 5000  # the seed: its companies are the candidates (the rarest group always)
+_PG_READ_BUDGET = 20000  # the next groups re-weight every seed candidate by their postings
+_PG_FETCH = 100  # when commoner groups remain, candidates they re-weight by the names' words
+
+
+def _osa_le1(a: str, b: str) -> str:
+    """SQL: true when the words ``a`` and ``b`` are at most one edit apart (rapidfuzz's OSA).
+
+    Some position ``i`` after an equal prefix is where they differ by one substitution (or
+    not at all), by a letter only ``a`` or only ``b`` has, or by two neighbouring letters
+    swapped; the rest is equal."""
+    return (
+        f"EXISTS (SELECT FROM generate_series(1, greatest(length({a}), length({b}))) i "
+        f"WHERE left({a}, i - 1) = left({b}, i - 1) AND (substr({a}, i + 1) = substr({b}, i + 1) "
+        f"OR substr({a}, i + 1) = substr({b}, i) OR substr({a}, i) = substr({b}, i + 1) "
+        f"OR substr({a}, i, 2) = reverse(substr({b}, i, 2)) "
+        f"AND substr({a}, i + 2) = substr({b}, i + 2)))"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
+    """The whole search as one statement (one round trip), as :meth:`_Segment.candidates`.
+
+    - ``hits``/``found``: what each group (a query word, or two neighbouring ones joined) may
+      stand for in the vocabulary, with a factor: the word itself (1), a word one edit away
+      (:data:`_TYPO_WEIGHT`: a shared one-letter deletion, checked by OSA distance), a word
+      the query word has one letter too many for (:data:`_TYPO_WEIGHT`), the halves of a
+      joined word the vocabulary lacks (:data:`_SPLIT_WEIGHT`).
+    - ``groups``: ordered by their postings, then by their place in the query (the stable
+      sort of :meth:`_Segment._groups`). The first, and the next while the running total
+      stays within :data:`_PG_SEED_BUDGET`, are the *seed*; the next within
+      :data:`_PG_READ_BUDGET` are *near*; the commonest are *far*.
+    - ``weights``: each word's rarity (idf; generic words x :data:`_GENERIC_WEIGHT`) times
+      its factor, summed over the groups it serves in each tier.
+    - ``seeded``: the candidates, from the seed words' postings (index-only): their summed
+      weight and length norm. ``near``: when there are more candidates than
+      :data:`_PG_FETCH`, the near words' postings re-weight every one (a scan of those
+      postings hashed against the candidates, never a probe per candidate), as the
+      segment re-weights its seed by membership; with fewer, every candidate is fetched and
+      the near words re-weight it by its name's words, which is the same.
+    - ``best``: the :data:`_RESCORE` best by weight over norm, or :data:`_PG_FETCH` when far
+      words remain (or the candidates are few): those re-weight the fetched names by their
+      words. The companies of the same key come first; :func:`rank` has the last word.
+
+    Ties break by itris id, so a search gives the same answer every time.
+    """
+    return _compact(f"""WITH hits (grp, word, factor) AS (
+  SELECT * FROM unnest(%(l_grp)s::int[], %(l_word)s::text[], %(l_factor)s::float8[])
+  UNION ALL
+  SELECT p.grp, d.word, {_TYPO_WEIGHT}::float8
+  FROM unnest(%(p_grp)s::int[], %(p_probe)s::text[], %(p_query)s::text[]) AS p(grp, probe, q)
+  JOIN {deletes} d ON d.team_id = %(team)s AND d.variant = p.probe
+  WHERE {_osa_le1("p.q", "d.word")}
+  UNION ALL
+  SELECT s.grp, x.word, {_SPLIT_WEIGHT}::float8
+  FROM unnest(%(s_grp)s::int[], %(s_query)s::text[], %(s_left)s::text[], %(s_right)s::text[])
+    AS s(grp, query, l, r)
+  CROSS JOIN LATERAL (VALUES (s.l), (s.r)) AS x(word)
+  WHERE s.query NOT IN (SELECT v.word FROM {vocab} v WHERE v.team_id = %(team)s
+                        AND v.word = ANY (%(s_query)s::text[]) AND v.df > 0)
+    AND EXISTS (SELECT FROM {vocab} v WHERE v.team_id = %(team)s AND v.word = s.l AND v.df > 0)
+    AND EXISTS (SELECT FROM {vocab} v WHERE v.team_id = %(team)s AND v.word = s.r AND v.df > 0)
+), found AS (
+  SELECT h.grp, h.word, max(h.factor) AS factor, min(v.df) AS df
+  FROM hits h JOIN {vocab} v ON v.team_id = %(team)s AND v.word = h.word AND v.df > 0
+  GROUP BY h.grp, h.word
+), groups AS (
+  SELECT grp, CASE
+    WHEN row_number() OVER w = 1 OR sum(sum(df)) OVER w <= {_PG_SEED_BUDGET} THEN 'seed'
+    WHEN sum(sum(df)) OVER w <= {_PG_READ_BUDGET} THEN 'near' ELSE 'far' END AS tier
+  FROM found GROUP BY grp
+  WINDOW w AS (ORDER BY sum(df), grp ROWS UNBOUNDED PRECEDING)
+), weights AS MATERIALIZED (
+  SELECT f.word, sum(f.weight) FILTER (WHERE g.tier = 'seed') AS seed,
+         sum(f.weight) FILTER (WHERE g.tier = 'near') AS near,
+         sum(f.weight) FILTER (WHERE g.tier = 'far') AS far
+  FROM (
+    SELECT grp, word, factor * ln(1 + greatest(t.n, 1)::float8 / greatest(df, 1))
+      * CASE WHEN word = ANY (%(generic)s::text[]) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
+    FROM found, (SELECT coalesce(max(df), 0) AS n FROM {vocab}
+                 WHERE team_id = %(team)s AND word = '') AS t
+  ) AS f JOIN groups g USING (grp)
+  GROUP BY f.word
+), seeded AS MATERIALIZED (
+  SELECT p.itris_id, sum(s.seed) AS weight, min(p.norm) AS norm
+  FROM weights s CROSS JOIN LATERAL (
+    SELECT w.itris_id, w.norm FROM {words} w WHERE w.team_id = %(team)s AND w.word = s.word
+  ) AS p
+  WHERE s.seed IS NOT NULL
+  GROUP BY p.itris_id
+), big AS (
+  SELECT count(*) > {_PG_FETCH} AS big FROM (SELECT FROM seeded LIMIT {_PG_FETCH + 1}) AS s
+), near AS (
+  SELECT p.itris_id, sum(s.near) AS weight
+  FROM weights s CROSS JOIN LATERAL (
+    SELECT w.itris_id FROM {words} w WHERE w.team_id = %(team)s AND w.word = s.word OFFSET 0
+  ) AS p
+  WHERE s.near IS NOT NULL AND (SELECT big FROM big)
+    AND p.itris_id IN (SELECT itris_id FROM seeded)
+  GROUP BY p.itris_id
+), best AS (
+  SELECT s.itris_id, s.weight + coalesce(n.weight, 0) AS weight, s.norm,
+         (s.weight + coalesce(n.weight, 0)) / s.norm AS score
+  FROM seeded s LEFT JOIN near n USING (itris_id)
+  ORDER BY 4 DESC, 1
+  LIMIT (SELECT CASE WHEN big AND NOT EXISTS (SELECT FROM weights WHERE far IS NOT NULL)
+                THEN {_RESCORE} ELSE {_PG_FETCH} END FROM big)
+)
+SELECT itris_id, name, name_norm, -1.0::float8 FROM {companies}
+WHERE team_id = %(team)s AND name_key = %(key)s
+UNION ALL (
+  SELECT c.itris_id, c.name, c.name_norm, (b.weight + coalesce((
+    SELECT sum(coalesce(r.far, 0) + CASE WHEN x.big THEN 0 ELSE coalesce(r.near, 0) END)
+    FROM weights r, big x
+    WHERE (r.far IS NOT NULL OR r.near IS NOT NULL AND NOT x.big)
+      AND r.word = ANY (string_to_array(c.name_norm, ' '))), 0)) / b.norm
+  FROM best b JOIN {companies} c ON c.team_id = %(team)s AND c.itris_id = b.itris_id
+  ORDER BY 4 DESC, b.score DESC, 1 LIMIT {_RESCORE})""")  # noqa: S608
+
+
+def _compact(sql: str) -> str:
+    """One space for each run of white space: a statement under 4 kB, whose parsing psycopg
+    caches. (The statement has no ``--`` comment, and its only quoted text is one space.)"""
+    return " ".join(sql.split())
 
 
 class PostgresCompanyIndex:
@@ -420,11 +545,14 @@ class PostgresCompanyIndex:
     ``company_vocab`` (each team's words with their document frequency; the empty word
     counts the team's companies) and ``company_word_deletes`` (every one-letter deletion of
     each vocabulary word of four letters or more: typo tolerance by symmetric deletion, an
-    exact btree probe instead of a trigram scan). A search reads the vocabulary entries of
-    the query's words and their typo, split and joined variants (one round trip), weights
-    them by rarity like :class:`_Segment`, then aggregates the postings of the rarest words
-    in SQL and fetches the best candidates' names (a second round trip); the common words
-    only re-weight those, and :func:`rank` has the last word.
+    exact btree probe instead of a trigram scan). A search is one statement, one round trip
+    (:func:`_pg_search_sql`): it looks up the query's words and their typo, split and joined
+    variants in the vocabulary, weights them by rarity like :class:`_Segment`, takes its
+    candidates from the postings of the rarest words, re-weights every candidate by the
+    postings of the next commonest (within a budget of postings read) and the best of them
+    by the commonest words their names hold, and returns them with the companies of the
+    same key; :func:`rank` has the last word. Python only spells out the variants to look
+    up and scores the few names returned.
     """
 
     def __init__(self, bind, table, team_id: int):
@@ -505,118 +633,51 @@ class PostgresCompanyIndex:
         query = normalise(name)
         if not query.key:
             return []
-        companies, words_table, vocab, deletes = self._names()
-        words = [w for w in dict.fromkeys(query.tokens) if w not in STOP_WORDS]
-        exact, probes = {""}, set()
-        for word in words:
-            exact.add(word)
-            if len(word) >= _MIN_TYPO_LEN:
-                variants = _deletes(word)
-                exact |= variants
-                probes |= variants
-                probes.add(word)
-                if len(word) >= 6:
-                    exact.update(word[:i] for i in range(2, len(word) - 1))
-                    exact.update(word[i:] for i in range(2, len(word) - 1))
-        exact.update(left + right for left, right in zip(words, words[1:], strict=False))
+        sql = _pg_search_sql(*self._names())
+        params = _pg_search_params(query)
+        params["team"] = self.team_id
         with self._reader.connect() as connection:
-            found = connection.exec_driver_sql(
-                f"SELECT word, df, NULL FROM {vocab} "  # noqa: S608
-                "WHERE team_id = %(team)s AND word = ANY(%(exact)s::text[]) AND df > 0 "
-                f"UNION ALL SELECT d.word, v.df, d.variant FROM {deletes} d "
-                f"JOIN {vocab} v ON v.team_id = d.team_id AND v.word = d.word "
-                "WHERE d.team_id = %(team)s AND d.variant = ANY(%(probes)s::text[]) AND v.df > 0",
-                {"team": self.team_id, "exact": sorted(exact), "probes": sorted(probes)},
-            ).all()
-            df: dict[str, int] = {}
-            neighbours: dict[str, list[str]] = {}
-            for word, count, probe in found:
-                df[word] = int(count)
-                if probe is not None:
-                    neighbours.setdefault(probe, []).append(word)
-            total = df.pop("", 0)
-            groups = _pg_groups(words, df, neighbours, total)
-            seed: dict[str, float] = {}
-            rest: dict[str, float] = {}
-            used = 0
-            for i, (size, weighted) in enumerate(groups):
-                target = seed if i == 0 or used + size <= _PG_SEED_BUDGET else rest
-                if target is seed:
-                    used += size
-                for word, weight in weighted:
-                    target[word] = target.get(word, 0.0) + weight
-            rows = connection.exec_driver_sql(
-                f"SELECT itris_id, name, name_norm, -1.0 FROM {companies} "  # noqa: S608
-                "WHERE team_id = %(team)s AND name_key = %(key)s "
-                "UNION ALL SELECT c.itris_id, c.name, c.name_norm, h.weight FROM ("
-                "  SELECT w.itris_id, sum(q.weight) / min(w.norm) AS weight "
-                "  FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight) "
-                f"  JOIN {words_table} w ON w.team_id = %(team)s AND w.word = q.word "
-                "  GROUP BY w.itris_id ORDER BY 2 DESC LIMIT %(fetch)s"
-                f") h JOIN {companies} c ON c.team_id = %(team)s AND c.itris_id = h.itris_id",
-                {
-                    "team": self.team_id,
-                    "key": query.key,
-                    "words": list(seed),
-                    "weights": list(seed.values()),
-                    "fetch": _PG_FETCH,
-                },
-            ).all()
-        same_key = [(i, n, t) for i, n, t, w in rows if w < 0]
-        similar = [(w, i, n, t) for i, n, t, w in rows if w >= 0]
-        if rest:
-            # The common words re-weight the candidates the rare ones found (norm kept).
-            similar = [
-                (weight * (1 + _words_weight(text, rest) / _words_weight(text, seed)), i, n, text)
-                for weight, i, n, text in similar
-            ]
-        similar.sort(key=lambda row: -row[0])
-        return rank(query, same_key + [row[1:] for row in similar[:_RESCORE]], limit)
+            rows = connection.exec_driver_sql(sql, params).all()
+        # The same key first, then the re-weighted candidates, best first (SQL ordered them).
+        return rank(query, [(i, n, t) for i, n, t, _ in rows], limit)
 
 
-def _words_weight(text: str, weights: dict[str, float]) -> float:
-    """The summed weights of the words of ``weights`` a company's words hold."""
-    have = text.split()
-    return sum(v for w, v in weights.items() if w in have) or 1e-9
+_GENERIC_LIST = sorted(GENERIC_WORDS)
 
 
-def _pg_groups(
-    words: Sequence[str], df: dict[str, int], neighbours: dict[str, list[str]], total: int
-) -> list[tuple[int, list[tuple[str, float]]]]:
-    """The query's word groups as :meth:`_Segment._groups` builds them, from SQL lookups."""
-
-    def idf(word: str) -> float:
-        weight = float(np.log1p(max(total, 1) / max(df[word], 1)))
-        return weight * _GENERIC_WEIGHT if word in GENERIC_WORDS else weight
-
-    groups = []
-    for word in words:
-        found: dict[str, float] = {}
-        if word in df:
-            found[word] = 1.0
+def _pg_search_params(query: NormalisedName) -> dict:
+    """The arrays :func:`_pg_search_sql` reads: what each query word group may stand for."""
+    words = [w for w in dict.fromkeys(query.tokens) if w not in STOP_WORDS]
+    lookups: list[tuple[int, str, float]] = []
+    probes: list[tuple[int, str, str]] = []
+    splits: list[tuple[int, str, str, str]] = []
+    for group, word in enumerate(words):
+        lookups.append((group, word, 1.0))
         if len(word) >= _MIN_TYPO_LEN:
-            variants = _deletes(word)
-            for probe in (word, *variants):
-                for other in neighbours.get(probe, ()):
-                    if other not in found and OSA.distance(word, other) <= 1:
-                        found[other] = _TYPO_WEIGHT
-            for variant in variants:  # the query has one letter too many
-                if variant in df and variant not in found:
-                    found[variant] = _TYPO_WEIGHT
-            if word not in df and len(word) >= 6:  # "brightwater" for "bright water"
-                for i in range(2, len(word) - 1):
-                    left, right = word[:i], word[i:]
-                    if left in df and right in df:
-                        found.setdefault(left, _SPLIT_WEIGHT)
-                        found.setdefault(right, _SPLIT_WEIGHT)
-        if found:
-            weighted = [(other, idf(other) * factor) for other, factor in found.items()]
-            groups.append((sum(df[other] for other, _ in weighted), weighted))
-    for left, right in zip(words, words[1:], strict=False):  # "bright water" for "brightwater"
-        if left + right in df:
-            groups.append((df[left + right], [(left + right, idf(left + right))]))
-    groups.sort(key=lambda group: group[0])
-    return groups
+            variants = sorted(_deletes(word))
+            lookups += [(group, variant, _TYPO_WEIGHT) for variant in variants]
+            probes += [(group, probe, word) for probe in (word, *variants)]
+            if len(word) >= 6:  # "brightwater" for "bright water"
+                splits += [(group, word, word[:i], word[i:]) for i in range(2, len(word) - 1)]
+    joined = zip(words, words[1:], strict=False)  # "bright water" for "brightwater"
+    lookups += [(len(words) + i, left + right, 1.0) for i, (left, right) in enumerate(joined)]
+    l_grp, l_word, l_factor = zip(*lookups, strict=True) if lookups else ((), (), ())
+    p_grp, p_probe, p_query = zip(*probes, strict=True) if probes else ((), (), ())
+    s_grp, s_query, s_left, s_right = zip(*splits, strict=True) if splits else ((), (), (), ())
+    return {
+        "key": query.key,
+        "generic": _GENERIC_LIST,
+        "l_grp": list(l_grp),
+        "l_word": list(l_word),
+        "l_factor": list(l_factor),
+        "p_grp": list(p_grp),
+        "p_probe": list(p_probe),
+        "p_query": list(p_query),
+        "s_grp": list(s_grp),
+        "s_query": list(s_query),
+        "s_left": list(s_left),
+        "s_right": list(s_right),
+    }
 
 
 def _sql_words(words: Iterable[str]) -> str:

@@ -23,6 +23,22 @@ flagged ``duplicate`` — for the embedded index, for PostgreSQL (the shared wor
 a stated sample of queries: it takes over half a second each). PostgreSQL is timed on every query
 (``--pg-sample N`` for a sample), against its own targets (p50 <= 5 ms, p99 <= 30 ms);
 ``--postgres-only`` skips the rest.
+
+Loading and indexing a million names in PostgreSQL takes minutes. ``--pg-schema NAME`` loads
+them into schema ``NAME`` and keeps it after the run; a later run with the same name and
+``--companies`` finds the names there and reuses them (the word-index DDL is re-applied, which
+builds only what is missing, and the build figures are those of the run that built it), so a
+change to the search alone is measured in seconds:
+``bench_companies.py --postgres-only --pg-schema bench_keep --out /tmp/pg.json``. Drop it with
+``DROP SCHEMA bench_keep CASCADE`` (or ``--pg-drop``), and after a change to the word-index
+DDL or to normalisation, to measure the build again (the generator is seeded: the same
+``--companies`` gives the same names).
+
+The tail of a small shared machine is mostly its load: the JSON records the load average
+(``os.getloadavg()``, at the start and end and around the PostgreSQL timing), this process's
+garbage-collector pauses during the timing (``gc_pauses_while_timed``; the generator's garbage
+is collected before it) and the ten slowest queries, so a slow figure can be told apart from
+a slow query.
 """
 
 from __future__ import annotations
@@ -427,6 +443,38 @@ def timed_search(search, queries):
     return results, latencies
 
 
+class GcPauses:
+    """The garbage collector's pauses while timing: this process's heap, not the index's."""
+
+    def __init__(self):
+        self.pauses: list[tuple[int, float]] = []
+        self._start = 0.0
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._start) * 1000))
+
+    def __enter__(self):
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict:
+        return {
+            f"gen{g}": {
+                "collections": len(ms),
+                "max_ms": round(max(ms), 1),
+                "total_ms": round(sum(ms), 1),
+            }
+            for g in (0, 1, 2)
+            if (ms := [t for gen, t in self.pauses if gen == g])
+        }
+
+
 def latency_summary(latencies):
     return {
         "p50_ms": round(percentile(latencies, 50), 3),
@@ -517,8 +565,14 @@ def stratified(queries, sample: int, seed: int):
     return rng.sample(variants, n_var) + rng.sample(negatives, min(len(negatives), sample - n_var))
 
 
-def bench_postgres(companies, queries, url: str, sample: int):
-    """Bulk-load the names into the mirror table in a scratch schema, index, query a sample."""
+def bench_postgres(
+    companies, queries, url: str, sample: int, keep: str | None = None, drop: bool = False
+):
+    """Bulk-load the names into the mirror table in a scratch schema, index, query a sample.
+
+    With ``keep`` the schema is that name, reused when it already holds these names (same
+    count), and left in place afterwards unless ``drop``.
+    """
     try:
         import psycopg
         from sqlalchemy import create_engine, text
@@ -533,49 +587,38 @@ def bench_postgres(companies, queries, url: str, sample: int):
     from backend.companies.models import Company
 
     names = companies[0]
-    schema = f"bench_companies_{os.getpid()}"
+    schema = keep or f"bench_companies_{os.getpid()}"
     table = f"{schema}.companies"
     admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine = create_engine(url, execution_options={"schema_translate_map": {None: schema}})
+    reused = _reusable(admin, schema, len(names)) if keep else None
+    kept = False  # a schema is kept only once fully built
     try:
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE TABLE {schema}.teams (id integer PRIMARY KEY)"))
-            conn.execute(text(f"INSERT INTO {schema}.teams VALUES (1)"))
-            Company.__table__.create(conn)
-        start = time.perf_counter()
-        raw = admin.raw_connection()
-        try:
-            cursor = raw.cursor()
-            columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
-            with cursor.copy(f"COPY {schema}.companies ({columns}) FROM STDIN") as copy:
-                for i, name in enumerate(names):
-                    cols = columns_for(normalise(name))
-                    copy.write_row(
-                        (1, i, name, cols["name_norm"], cols["name_core"], cols["name_key"], 0,
-                         "2024-01-01T00:00:00+00:00")
-                    )  # fmt: skip
-            raw.commit()
-        finally:
-            raw.close()
-        load_s = time.perf_counter() - start
-        start = time.perf_counter()
-        with admin.begin() as conn:  # the word tables and triggers, then index what is there
-            for statement in [*postgres_ddl(table), *postgres_backfill(table)]:
-                conn.execute(text(statement))
-        index_s = time.perf_counter() - start
-        start = time.perf_counter()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            # What autovacuum does after a bulk load: statistics and the visibility map.
-            for name in ("companies", "company_words", "company_vocab", "company_word_deletes"):
-                conn.execute(text(f"VACUUM ANALYZE {schema}.{name}"))
-        vacuum_s = time.perf_counter() - start
+        if reused is not None:
+            print(f"  reusing the names loaded in schema {schema}", flush=True)
+            with admin.begin() as conn:  # builds only what a changed DDL added
+                start = time.perf_counter()
+                for statement in postgres_ddl(table):
+                    conn.execute(text(statement))
+                ddl_s = time.perf_counter() - start
+            build = {**reused, "reused_schema": schema, "ddl_reapplied_s": round(ddl_s, 2)}
+        else:
+            build = _load_postgres(admin, engine, schema, table, names, Company)
+            if keep:
+                with admin.begin() as conn:
+                    literal = json.dumps(build).replace("'", "''")
+                    conn.execute(text(f"COMMENT ON SCHEMA {schema} IS '{literal}'"))
+        kept = bool(keep)
         index = PostgresCompanyIndex(engine, Company.__table__, team_id=1)
         for q in queries[:20]:
             index.search(q["text"])
         chosen = stratified(queries, sample, seed=13)
-        results, latencies = timed_search(index.search, chosen)
+        gc.collect()  # the generator's garbage, not the searches': collected before timing
+        load_before = os.getloadavg()
+        with GcPauses() as pauses:
+            results, latencies = timed_search(index.search, chosen)
+        load_after = os.getloadavg()
+        slowest = sorted(zip(latencies, chosen, strict=True), key=lambda x: -x[0])[:10]
         with admin.connect() as conn:
             sizes = {
                 name: round(
@@ -592,22 +635,93 @@ def bench_postgres(companies, queries, url: str, sample: int):
         return {
             "method": "word index: postings + vocabulary (df) + one-letter deletions, kept by "
             "statement triggers on the mirror table; rarest words aggregated in SQL, rank()",
-            "build_s": round(load_s + index_s + vacuum_s, 2),
-            "bulk_load_s": round(load_s, 2),
-            "index_s": round(index_s, 2),
-            "vacuum_analyze_s": round(vacuum_s, 2),
+            **build,
             "table_and_indexes_mb": round(sum(sizes.values()), 1),
             "relation_mb": sizes,
             "vocabulary_words": vocabulary,
             "sampled_queries": len(chosen),
             **latency_summary(latencies),
+            "loadavg_1_5_15_before": [round(x, 2) for x in load_before],
+            "loadavg_1_5_15_after": [round(x, 2) for x in load_after],
+            "gc_pauses_while_timed": pauses.summary(),
+            "slowest": [
+                {"ms": round(ms, 1), "text": q["text"], "kind": q["kind"], "rule": q["rule"]}
+                for ms, q in slowest
+            ],
             **evaluate(chosen, results, lambda q: q["expect"]),
         }
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        if not kept or drop:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
         admin.dispose()
+
+
+def _reusable(admin, schema: str, n: int) -> dict | None:
+    """The build figures of a kept schema holding ``n`` indexed names, or None."""
+    from sqlalchemy import text
+
+    with admin.connect() as conn:
+        comment = conn.scalar(
+            text(
+                "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = :s"
+            ),
+            {"s": schema},
+        )
+        if comment is None:
+            if conn.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}):
+                raise SystemExit(f"schema {schema} exists but was not kept by this bench")
+            return None
+        count = conn.scalar(text(f"SELECT count(*) FROM {schema}.companies"))  # noqa: S608
+    if count != n:
+        raise SystemExit(f"schema {schema} holds {count} names, not {n}: drop it or use another")
+    return json.loads(comment)
+
+
+def _load_postgres(admin, engine, schema, table, names, Company) -> dict:  # noqa: N803
+    """Create the schema, COPY the names in, build the word index, VACUUM ANALYZE."""
+    from sqlalchemy import text
+
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {schema}.teams (id integer PRIMARY KEY)"))
+        conn.execute(text(f"INSERT INTO {schema}.teams VALUES (1)"))
+        Company.__table__.create(conn)
+    start = time.perf_counter()
+    raw = admin.raw_connection()
+    try:
+        cursor = raw.cursor()
+        columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
+        with cursor.copy(f"COPY {schema}.companies ({columns}) FROM STDIN") as copy:
+            for i, name in enumerate(names):
+                cols = columns_for(normalise(name))
+                copy.write_row(
+                    (1, i, name, cols["name_norm"], cols["name_core"], cols["name_key"], 0,
+                     "2024-01-01T00:00:00+00:00")
+                )  # fmt: skip
+        raw.commit()
+    finally:
+        raw.close()
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with admin.begin() as conn:  # the word tables and triggers, then index what is there
+        for statement in [*postgres_ddl(table), *postgres_backfill(table)]:
+            conn.execute(text(statement))
+    index_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # What autovacuum does after a bulk load: statistics and the visibility map.
+        for name in ("companies", "company_words", "company_vocab", "company_word_deletes"):
+            conn.execute(text(f"VACUUM ANALYZE {schema}.{name}"))
+    vacuum_s = time.perf_counter() - start
+    return {
+        "build_s": round(load_s + index_s + vacuum_s, 2),
+        "bulk_load_s": round(load_s, 2),
+        "index_s": round(index_s, 2),
+        "vacuum_analyze_s": round(vacuum_s, 2),
+    }
 
 
 TARGETS = {
@@ -669,9 +783,17 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--postgres-only", action="store_true", help="skip the embedded and exhaustive runs"
     )
+    parser.add_argument(
+        "--pg-schema",
+        help="load into this schema and keep it; reuse it when a run finds it already loaded",
+    )
+    parser.add_argument(
+        "--pg-drop", action="store_true", help="with --pg-schema: drop it after the run"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "companies.json"))
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    load_start = os.getloadavg()
 
     print(f"generating {args.companies:,} company names ...", flush=True)
     t0 = time.perf_counter()
@@ -707,7 +829,9 @@ def main(argv=None) -> int:
     if not args.no_postgres:
         print("PostgreSQL (shared word index) ...", flush=True)
         sample = args.pg_sample or len(queries)
-        postgres = bench_postgres(companies, queries, args.pg_url, sample)
+        postgres = bench_postgres(
+            companies, queries, args.pg_url, sample, keep=args.pg_schema, drop=args.pg_drop
+        )
         print(_line("postgres", postgres))
 
     result = {
@@ -717,6 +841,8 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "loadavg_1_5_15_at_start": [round(x, 2) for x in load_start],
+            "loadavg_1_5_15_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "companies": len(companies[0]),
         "generation_s": round(gen_s, 1),
