@@ -41,8 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
+from benchkit import free_port, wait_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PASSWORD = "correct-horse-9"
@@ -50,27 +52,6 @@ TOKEN_CALL = "POST /api/v2/auth/token"
 FIRST = ["Oliver", "Amelia", "Harry", "Isla", "Jack", "Ava", "George", "Mia", "Noah", "Ivy"]
 LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Patel", "Wright"]
 COMPANIES = ["Northwind Analytics", "Blue Harbour Systems", "Kestrel Labs", "Fenwick & Co"]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str, path: str = "/healthz", timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if requests.get(f"{url}{path}", timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up")
-        time.sleep(0.2)
 
 
 def wait_for_line(path: Path, needle: str, timeout: float = 90) -> None:
