@@ -119,8 +119,10 @@ def run(push_id: int) -> str:
     try:
         hold = _execute(push)
         # Whatever the push did in itris, the profile panel must ask itris afresh.
-        person_state.forget_contact(db.session.get(Contact, push.contact_id))
-        db.session.commit()
+        contact = db.session.get(Contact, push.contact_id)
+        if contact is not None:
+            person_state.forget_contact(contact)
+            db.session.commit()
     finally:
         _unlock(push.contact_id, owner, hold)
     return push.status
