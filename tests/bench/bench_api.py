@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
-from benchkit import free_port, wait_up  # noqa: E402
+from benchkit import free_port, stop, wait_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PASSWORD = "correct-horse-9"
@@ -297,13 +297,7 @@ def main(argv=None) -> int:
         print(json.dumps(result["goals"], indent=2))
         print(f"written to {out} in {result['total_s']} s")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         if args.keep:
             print(f"schema kept: rerun with --schema {schema}")
         else:

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
-from benchkit import free_port, wait_up  # noqa: E402
+from benchkit import free_port, stop, wait_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PASSWORD = "correct-horse-9"
@@ -485,13 +485,7 @@ def main(argv=None) -> int:
     finally:
         if sampler is not None:
             sampler.stopped.set()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()

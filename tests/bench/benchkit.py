@@ -1,8 +1,10 @@
-"""What the benchmarks that start servers share: a free port, and waiting for one to answer."""
+"""What the benchmarks that start servers share: a free port, waiting for one to answer,
+stopping them."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 
 import requests
@@ -26,3 +28,14 @@ def wait_up(url: str, path: str = "/healthz", timeout: float = 90) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not come up")
         time.sleep(0.2)
+
+
+def stop(processes) -> None:
+    """Terminate the processes a benchmark started; kill what has not gone in 15 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
