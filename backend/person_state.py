@@ -12,6 +12,9 @@ and forgotten earlier whenever we learn that it changed:
 - itris announced a created applicant or contact with the same email, slug or name;
 - the team connected itris again (perhaps another tenant) or disconnected it.
 
+An answer asked before a push for the person moved on is never kept, so a lookup racing a
+push cannot bring back what the push's "forget" removed.
+
 What someone changes in itris by hand (a record marked off-limits there) shows once the kept
 answer is older than the TTL. Nothing that keeps a promise reads it: a push matches live
 before it creates anything, and the email gate asks itris live.
@@ -30,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.db import db, utcnow
 from backend.itris import contract as c
 from backend.itris.matching import linkedin_slug, normalise_email
-from backend.models import Contact, ItrisPersonState
+from backend.models import Contact, ItrisPersonState, Push
 
 
 def _name_key(first_name: str | None, last_name: str | None) -> str | None:
@@ -61,15 +64,22 @@ def recall(contact: Contact) -> dict | None:
     )
 
 
-def keep(contact: Contact, state: dict) -> None:
-    """Remember itris's answer (its ``checked_at`` an ISO instant) about this person; commit."""
+def keep(contact: Contact, state: dict) -> bool:
+    """Remember itris's answer (its ``checked_at`` an ISO instant) about this person; commit.
+
+    An answer asked before a push for the person moved on is not kept (False): the push
+    may have changed what itris holds, and its "forget" may already have come and gone.
+    """
+    checked_at = datetime.fromisoformat(state["checked_at"])
+    if contact.id is not None and _pushed_since(contact.id, checked_at):
+        return False
     key = person_key(contact)
     values = {
         "email": contact.email,
         "linkedin_slug": contact.linkedin_slug,
         "name_key": _name_key(contact.first_name, contact.last_name),
         "state": state,
-        "checked_at": datetime.fromisoformat(state["checked_at"]),
+        "checked_at": checked_at,
     }
     row = db.session.scalar(
         select(ItrisPersonState).where(
@@ -86,6 +96,13 @@ def keep(contact: Contact, state: dict) -> None:
     except IntegrityError:
         # Another request kept the same answer a moment ago: theirs is as good as ours.
         db.session.rollback()
+    return True
+
+
+def _pushed_since(contact_id: int, instant: datetime) -> bool:
+    """True when a push for the person was queued, claimed or finished after ``instant``."""
+    statement = select(Push.id).where(Push.contact_id == contact_id, Push.updated_at > instant)
+    return db.session.scalar(statement.limit(1)) is not None
 
 
 def forget(

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from backend import connection, person_state
+from backend import connection, person_state, profile
 from backend.companies.webhooks import signature, webhook_secret
 from backend.db import db, utcnow
 from backend.itris import contract as c
-from backend.models import ItrisPersonState, User
+from backend.models import Contact, ItrisPersonState, User
 from backend.sandbox.seed import KNOWN
 
 LOOKUP = "/api/profile/lookup"
@@ -183,3 +183,23 @@ def test_another_team_never_sees_a_kept_answer(engine):
     assert response.status_code == 200
     assert response.json["itris"]["connected"] is False
     assert response.json["itris"]["match"] is None
+
+
+def test_an_answer_asked_before_a_push_moved_on_is_not_kept(engine):
+    """The race: a lookup asks itris, a push creates the record and forgets, then the lookup
+    would keep its older answer. It is refused, and the next lookup asks again."""
+    engine.settings(applicant={"add_to_itris": "never"})
+    added = engine.add(engine.campaign(), profile=newcomer())
+    with engine.app.app_context():
+        contact = db.session.get(Contact, added["contact_id"])
+        client = connection.client_for(connection.get(contact.team_id))
+        before_the_push = profile._ask_itris(client, contact, "applicants", None, known=True)
+    assert before_the_push["found"] == {}
+    push = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
+    done = engine.wait(push["id"])
+    assert done["status"] == "succeeded", done
+    with engine.app.app_context():
+        contact = db.session.get(Contact, added["contact_id"])
+        assert person_state.keep(contact, before_the_push) is False
+    assert kept_rows(engine) == 0
+    assert lookup(engine, newcomer())["match"]["id"] == done["result"]["record_id"]
