@@ -10,7 +10,6 @@ mirrored by another process is found too.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -26,6 +25,7 @@ from backend.companies.index import (
 from backend.companies.models import Company, CompanySyncState
 from backend.companies.normalise import NormalisedName
 from backend.db import db
+from backend.lru import LRU
 
 _EXTENSION = "company_indexes"
 _CACHE = "company_search_cache"
@@ -50,35 +50,12 @@ def cached(team_id: int, key: Hashable, compute: Callable[[], T]) -> T:
     recruiter viewing colleagues at one company, or a profile again, costs one small read.
     """
     full_key = (team_id, *_mirror_position(team_id), key)
-    kept = current_app.extensions.setdefault(_CACHE, _LRU(SEARCH_CACHE_SIZE))
+    kept = current_app.extensions.setdefault(_CACHE, LRU(SEARCH_CACHE_SIZE))
     value = kept.get(full_key, _MISSING)
     if value is _MISSING:
         value = compute()
         kept.put(full_key, value)
     return value
-
-
-class _LRU:
-    """A bounded, thread-safe least-recently-used map."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-
-    def get(self, key, default=None):
-        with self._lock:
-            if key not in self._items:
-                return default
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def uses_postgres() -> bool:
