@@ -82,6 +82,9 @@ class Database:
         app.teardown_appcontext(lambda _exc: self.session.remove())
         event.listen(self.session, "after_commit", _run_after_commit)
         event.listen(self.session, "after_rollback", _forget_after_commit)
+        from backend import revision
+
+        revision.install(self.session)
 
     def dispose(self) -> None:
         self.session.remove()

@@ -277,7 +277,9 @@ def _remove_unseen(team_id: int, seen: set[int]) -> int:
     gone = [itris_id for itris_id in mirrored if itris_id not in seen]
     for chunk in _batches(gone, 500):
         db.session.execute(
-            delete(Company).where(Company.team_id == team_id, Company.itris_id.in_(chunk))
+            delete(Company)
+            .where(Company.team_id == team_id, Company.itris_id.in_(chunk))
+            .execution_options(teams_revised=team_id)
         )
     if gone:
         _next_revision(team_id)

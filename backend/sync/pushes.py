@@ -118,11 +118,6 @@ def run(push_id: int) -> str:
     hold = None
     try:
         hold = _execute(push)
-        # Whatever the push did in itris, the profile panel must ask itris afresh.
-        contact = db.session.get(Contact, push.contact_id)
-        if contact is not None:
-            person_state.forget_contact(contact)
-            db.session.commit()
     finally:
         _unlock(push.contact_id, owner, hold)
     return push.status
@@ -130,10 +125,12 @@ def run(push_id: int) -> str:
 
 def _claim(push_id: int) -> bool:
     now = utcnow()
+    team_id = db.session.scalar(select(Push.team_id).where(Push.id == push_id))
     claimed = db.session.execute(
         update(Push)
         .where(Push.id == push_id, Push.status == "queued")
         .values(status="running", started_at=now, attempts=Push.attempts + 1, updated_at=now)
+        .execution_options(teams_revised=team_id if team_id is not None else ())
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -156,7 +153,7 @@ def _lock(contact_id: int, owner: str) -> bool:
             or_(Contact.lock_until.is_(None), Contact.lock_until < now),
         )
         .values(lock_owner=owner, lock_until=now + _lease())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, teams_revised=())  # the lock is not shown
     ).rowcount
     db.session.commit()
     return taken == 1
@@ -170,7 +167,7 @@ def _unlock(contact_id: int, owner: str, hold: timedelta | None = None) -> None:
         update(Contact)
         .where(Contact.id == contact_id, Contact.lock_owner == owner)
         .values(lock_owner=owner if hold else None, lock_until=until)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, teams_revised=())
     )
     db.session.commit()
 
@@ -217,6 +214,7 @@ def _finish(push: Push, status: str, *, error: str | None = None) -> None:
     push.last_error = error
     push.finished_at = utcnow()
     push.next_attempt_at = None
+    _forget_person(push)
     db.session.commit()
     log.info("push %s %s%s", push.id, status, f": {error}" if error else "")
 
@@ -230,9 +228,18 @@ def _retry_later(push: Push, message: str, retry_after: float | None) -> None:
     push.status = "queued"
     push.last_error = message
     push.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    _forget_person(push)
     db.session.commit()
     log.info("push %s will retry in %.1f s: %s", push.id, delay, message)
     enqueue(push.id, delay)
+
+
+def _forget_person(push: Push) -> None:
+    """Whatever the push did in itris, the panel must ask itris afresh: in the same commit
+    as the push's outcome, so no lookup sees the outcome beside the answer from before."""
+    contact = db.session.get(Contact, push.contact_id)
+    if contact is not None:  # the person may have been deleted meanwhile
+        person_state.forget_contact(contact)
 
 
 def _flatten(errors: dict) -> str:
@@ -372,14 +379,18 @@ def sweep() -> int:
     """Re-enqueue pushes left ``queued`` past their time or ``running`` past the lease."""
     now = utcnow()
     stale_after = timedelta(seconds=current_app.config["SWEEP_STALE_S"])
-    stuck = db.session.scalars(
-        select(Push.id).where(Push.status == "running", Push.started_at < now - _lease())
+    rows = db.session.execute(
+        select(Push.id, Push.team_id).where(
+            Push.status == "running", Push.started_at < now - _lease()
+        )
     ).all()
+    stuck = [push_id for push_id, _ in rows]
     if stuck:
         db.session.execute(
             update(Push)
             .where(Push.id.in_(stuck), Push.status == "running")
             .values(status="queued", next_attempt_at=now, last_error="the worker stopped mid-push")
+            .execution_options(teams_revised={team_id for _, team_id in rows})
         )
         db.session.commit()
     forgotten = db.session.scalars(
