@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -115,13 +115,18 @@ def _record_failure(email: str, client_ip: str | None) -> None:
     db.session.commit()
 
 
+# Every request reads it: built once, as SQLAlchemy then reuses its compiled form as is.
+# The token, its user and their team (whose revision kept lookups check) in one read.
+_LIVE_TOKEN = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user).joinedload(User.team))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The user a live token belongs to, or None."""
-    row = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))  # every request needs both: one round trip
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
+    row = db.session.scalar(_LIVE_TOKEN, {"token_hash": hash_token(token)})
     if row is None:
         return None
     now = utcnow()

@@ -18,6 +18,7 @@ _FLOAT_KEYS = {
     "SWEEP_STALE_S",
     "ITRIS_STATE_TTL_S",
     "ITRIS_RATE_LIMIT_PER_S",
+    "LOOKUP_CACHE_S",
 }
 _INT_KEYS = {
     "ITRIS_MAX_ATTEMPTS",
@@ -48,6 +49,7 @@ ENV_KEYS = (
     "ITRIS_STATE_TTL_S",
     "ITRIS_RATE_LIMIT_PER_S",
     "TRUSTED_PROXIES",
+    "LOOKUP_CACHE_S",
 )
 
 DEFAULTS = {
@@ -70,6 +72,9 @@ DEFAULTS = {
     "LOGIN_FAILURE_WINDOW_S": 900,
     # How long a profile lookup trusts what itris last said about a person (person_state.py).
     "ITRIS_STATE_TTL_S": 300.0,
+    # How long a profile lookup's answer may be served again while nothing it shows has
+    # changed (lookup_cache.py); 0: every lookup is computed afresh.
+    "LOOKUP_CACHE_S": 600.0,
     # Requests a second itris allows the API user, paced across every process (through the
     # Redis queue when there is one); None: no client-side limit, itris's 429s pace us.
     "ITRIS_RATE_LIMIT_PER_S": None,

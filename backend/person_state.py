@@ -64,6 +64,10 @@ def recall(contact: Contact) -> dict | None:
     )
 
 
+def ttl_s() -> float:
+    return current_app.config["ITRIS_STATE_TTL_S"]
+
+
 def keep(contact: Contact, state: dict) -> bool:
     """Remember itris's answer (its ``checked_at`` an ISO instant) about this person; commit.
 
@@ -94,8 +98,10 @@ def keep(contact: Contact, state: dict) -> bool:
     try:
         db.session.commit()
     except IntegrityError:
-        # Another request kept the same answer a moment ago: theirs is as good as ours.
+        # Another request kept an answer a moment ago: theirs is as good as ours, but ours
+        # is not the one kept, so a view showing ours is not kept either.
         db.session.rollback()
+        return False
     return True
 
 
@@ -127,7 +133,7 @@ def forget(
     statement = delete(ItrisPersonState).where(
         ItrisPersonState.team_id == team_id, or_(*conditions)
     )
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    return _delete(statement, team_id)
 
 
 def forget_contact(contact: Contact) -> int:
@@ -144,15 +150,22 @@ def forget_contact(contact: Contact) -> int:
 def forget_team(team_id: int) -> int:
     """Drop everything kept for a team (not committed): its itris changed."""
     statement = delete(ItrisPersonState).where(ItrisPersonState.team_id == team_id)
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    return _delete(statement, team_id)
 
 
 def purge_expired() -> int:
     """Delete answers older than the TTL (they would be asked again anyway) and commit."""
     statement = delete(ItrisPersonState).where(ItrisPersonState.checked_at <= utcnow() - _ttl())
-    removed = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    # Every view that showed one of them has expired with it: no team's lookups change.
+    removed = _delete(statement, ())
     db.session.commit()
     return removed
+
+
+def _delete(statement, teams) -> int:
+    """Run a DELETE of kept answers; a view that showed one of them is not served again."""
+    options = {"synchronize_session": False, "teams_revised": teams}
+    return db.session.execute(statement.execution_options(**options)).rowcount
 
 
 PERSON_EVENTS = {c.WEBHOOK_EVENTS[kind] for kind in c.PERSON_TYPES}

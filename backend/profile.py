@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -22,8 +23,22 @@ from backend.sync.variables import variables_of
 log = logging.getLogger(__name__)
 
 
-def lookup(user: User, data: dict) -> dict:
-    """Look a profile up: our contact, its itris state, company, effective values, sync status."""
+@dataclass(frozen=True)
+class Basis:
+    """What a lookup rests on besides the team's rows (see ``backend/lookup_cache.py``)."""
+
+    # False when the answer must not be shown again: itris could not be asked, or its
+    # answer was not kept (a push for the person moved on meanwhile).
+    keepable: bool
+    # When itris was asked for the kept answer shown: the view expires with that answer.
+    checked_at: str | None = None
+
+
+def lookup(user: User, data: dict) -> tuple[dict, Basis]:
+    """Look a profile up: our contact, its itris state, company, effective values, sync status.
+
+    Returns the panel's view and what it rests on besides the team's rows.
+    """
     contact = contacts.find_by_profile(user.team_id, data.get("profile_url"), data.get("email"))
     known = contact is not None
     if contact is None:
@@ -33,9 +48,10 @@ def lookup(user: User, data: dict) -> dict:
     values = desired_fields(
         ctx.record_type, variables_of(contact), ctx.section["field_mapping"], contact.fields or {}
     )
+    itris, basis = _itris_state(user, contact, ctx, known)
     return {
         "contact": _contact_summary(contact, memberships) if known else None,
-        "itris": _itris_state(user, contact, ctx, known),
+        "itris": itris,
         "company": company_warnings(
             user.team_id,
             contact.company,
@@ -50,7 +66,7 @@ def lookup(user: User, data: dict) -> dict:
             "values": values,
         },
         "sync": _sync_state(contact.id if known else None),
-    }
+    }, basis
 
 
 def _transient(user: User, data: dict) -> Contact:
@@ -82,7 +98,7 @@ def _contact_summary(contact: Contact, memberships: list) -> dict:
     }
 
 
-def _itris_state(user: User, contact: Contact, ctx, known: bool) -> dict:
+def _itris_state(user: User, contact: Contact, ctx, known: bool) -> tuple[dict, Basis]:
     state = {
         "connected": False,
         "match": None,
@@ -95,20 +111,21 @@ def _itris_state(user: User, contact: Contact, ctx, known: bool) -> dict:
     }
     conn = connection.get(user.team_id)
     if conn is None:
-        return state
+        return state, Basis(keepable=True)
     state["connected"] = True
     own = str(c.SYNC_AS_TO_RECORD_TYPE[ctx.choice.sync_as])
     answer = person_state.recall(contact)
+    kept = True
     if answer is None or own not in answer["possible"]:
         try:
             answer = _ask_itris(connection.client_for(conn), contact, own, answer, known)
         except ItrisError as err:
             log.info("profile lookup could not reach itris: %s", err.message)
             state["error"] = f"itris could not be checked: {err.message}"
-            return state
-        person_state.keep(contact, answer)
+            return state, Basis(keepable=False)
+        kept = person_state.keep(contact, answer)
     state.update(_shown(answer, ctx.choice.sync_as))
-    return state
+    return state, Basis(keepable=kept, checked_at=answer["checked_at"])
 
 
 def _ask_itris(client, contact: Contact, own: str, answer: dict | None, known: bool) -> dict:

@@ -102,6 +102,8 @@ def make_app(tmp_path):
             "ITRIS_MAX_ATTEMPTS": 3,
             "ITRIS_TIMEOUT": 5.0,
             "EXTENSION_ORIGINS": ["chrome-extension://abcdefghijklmnop"],
+            # Every kept profile lookup served is recomputed and must match (or fail).
+            "LOOKUP_CACHE_VERIFY": True,
         }
         config.update(overrides)
         made.append(create_app(config))

@@ -1,0 +1,165 @@
+"""Kept profile lookups: a profile viewed again is answered from the earlier view's answer.
+
+A lookup reads about ten rows and may ask itris; what it answered is kept under a key of
+(team, user, the request's body) with the team's revision when the request began
+(``backend/revision.py``). Any commit that changes a row a lookup shows gives the team a
+new revision, and so does forgetting a kept itris answer (a push, a link, a webhook, a
+reconnect), so an answer kept under another revision is never served. A view that showed a
+kept itris answer expires with it (``ITRIS_STATE_TTL_S`` after itris was asked).
+
+The revision comes with the sign-in row every request reads anyway, so a repeat view costs
+that one read and a look in memory. Answers are kept in this process (embedded mode) and in
+the queue's Redis, which every API process shares.
+
+Not kept: answers where itris could not be asked or its answer was not kept. Kept answers
+live ``LOOKUP_CACHE_S`` seconds at most (0 turns keeping off). With ``LOOKUP_CACHE_VERIFY``
+(the test suites) every kept answer served is recomputed and must be the same, or the
+request fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from importlib import metadata
+from urllib.parse import urlparse
+
+from flask import Response, current_app
+
+from backend import person_state
+from backend.lru import LRU
+from backend.models import User
+
+log = logging.getLogger(__name__)
+
+HEADER = "X-Lookup-Cache"  # hit, miss, or off: what answered the request
+MEMORY_SIZE = 10_000
+_EXTENSION = "lookup_cache"
+
+
+def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) -> Response:
+    """The lookup's JSON response: kept, or from ``compute()`` -> (dumped view, Basis)."""
+    max_age = current_app.config["LOOKUP_CACHE_S"]
+    if max_age <= 0:
+        return _response(_text(compute()[0]), "off")
+    revision = user.team.revision  # read with the sign-in row, before anything else
+    store = _store()
+    key = _key(user, body)
+    for entry in store.candidates(key):
+        if entry["revision"] == revision and entry["expires"] > time.time():
+            store.hold(key, entry)
+            if current_app.config.get("LOOKUP_CACHE_VERIFY"):
+                _verify(entry["body"], _text(compute()[0]))
+            return _response(entry["body"], "hit")
+    view, basis = compute()
+    text = _text(view)
+    if basis.keepable:
+        expires = time.time() + max_age
+        if basis.checked_at is not None:
+            asked = datetime.fromisoformat(basis.checked_at).timestamp()
+            expires = min(expires, asked + person_state.ttl_s())
+        entry = {"revision": revision, "expires": expires, "body": text}
+        if expires > time.time():
+            store.put(key, entry, expires - time.time())
+    return _response(text, "miss")
+
+
+def _verify(kept: str, fresh: str) -> None:
+    if kept != fresh:
+        raise RuntimeError(f"a kept profile lookup differs from a fresh one:\n{kept}\n{fresh}")
+
+
+def _text(view: dict) -> str:
+    return current_app.json.response(view).get_data(as_text=True)
+
+
+def _response(text: str, how: str) -> Response:
+    response = current_app.response_class(text, mimetype=current_app.json.mimetype)
+    response.headers[HEADER] = how
+    return response
+
+
+def _key(user: User, body: dict) -> str:
+    request = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(request.encode()).hexdigest()
+    return f"itris-sync:lookup:{_version()}:{user.team_id}:{user.id}:{digest}"
+
+
+@functools.cache
+def _version() -> str:
+    """Kept answers are shared by processes of one version only: a deploy starts afresh."""
+    try:
+        return metadata.version("itris-sync")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "dev"
+
+
+def _store():
+    app = current_app._get_current_object()
+    store = app.extensions.get(_EXTENSION)
+    if store is None:
+        url = app.config["QUEUE_URL"]
+        shared = urlparse(url).scheme in ("redis", "rediss")
+        store = RedisStore(url) if shared else MemoryStore()
+        app.extensions[_EXTENSION] = store
+    return store
+
+
+class MemoryStore:
+    """Answers kept by this process (the embedded mode has one API process)."""
+
+    def __init__(self, size: int = MEMORY_SIZE):
+        self._items = LRU(size)
+
+    def candidates(self, key: str) -> Iterator[dict]:
+        entry = self._items.get(key)
+        if entry is not None:
+            yield entry
+
+    def hold(self, key: str, entry: dict) -> None:
+        """Keep ``entry``, found to hold, at hand in this process."""
+        if self._items.get(key) is not entry:
+            self._items.put(key, entry)
+
+    def put(self, key: str, entry: dict, _ttl_s: float) -> None:
+        self._items.put(key, entry)
+
+
+class RedisStore(MemoryStore):
+    """Answers kept in Redis, shared by every API process, and at hand in this one.
+
+    The copy in this process is tried first; when it no longer holds (the team's revision
+    moved on), another process may have kept a newer answer in Redis, so that is tried next.
+    """
+
+    def __init__(self, url: str, size: int = MEMORY_SIZE):
+        import redis
+
+        super().__init__(size)
+        self._redis = redis.Redis.from_url(url, socket_timeout=1.0)
+
+    def candidates(self, key: str) -> Iterator[dict]:
+        import redis
+
+        yield from super().candidates(key)
+        try:
+            raw = self._redis.get(key)
+        except redis.RedisError as exc:
+            log.warning("kept lookups unreadable (%s): answering afresh", exc)
+            return
+        if raw is not None:
+            yield json.loads(raw)
+
+    def put(self, key: str, entry: dict, ttl_s: float) -> None:
+        import redis
+
+        super().put(key, entry, ttl_s)
+        try:
+            self._redis.set(key, json.dumps(entry), px=max(1, int(ttl_s * 1000)))
+        except redis.RedisError as exc:
+            log.warning("could not keep a lookup (%s)", exc)

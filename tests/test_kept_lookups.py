@@ -1,0 +1,259 @@
+"""A profile viewed again is answered from the kept lookup until something it shows changes.
+
+Every app the suites build runs with ``LOOKUP_CACHE_VERIFY``: a kept answer served is also
+computed afresh and must be the same, or the request fails. These tests check that answers
+are kept at all, that each kind of change is seen by the very next view, and that the team
+revision (``backend/revision.py``) refuses a write it cannot place.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from backend import person_state, revision
+from backend.db import db, utcnow
+from backend.lookup_cache import HEADER
+from backend.models import ApiToken, CampaignMember, Contact, Push, Team, User
+
+LOOKUP = "/api/profile/lookup"
+
+
+def newcomer(**extra) -> dict:
+    return {
+        "profile_url": "https://www.linkedin.com/in/nadia-okafor-71/",
+        "first_name": "Nadia",
+        "last_name": "Okafor",
+        "company": "Harbour Freight Systems",
+        **extra,
+    }
+
+
+def view(engine, body, headers=None) -> tuple[dict, str]:
+    response = engine.call("post", LOOKUP, body, headers=headers, expect=200)
+    return response.json, response.headers[HEADER]
+
+
+def itris_calls(engine) -> int:
+    return sum(engine.sandbox.stats()["requests"].values())
+
+
+def revision_of(engine, team_name="Acme Recruitment") -> int:
+    with engine.app.app_context():
+        return db.session.scalar(select(Team.revision).where(Team.name == team_name))
+
+
+def test_a_repeat_view_is_the_kept_answer_and_asks_itris_nothing(engine):
+    first, how = view(engine, newcomer())
+    assert how == "miss" and first["itris"]["connected"] is True
+    calls = itris_calls(engine)
+    again, how = view(engine, newcomer())
+    assert how == "hit"
+    assert again == first
+    assert itris_calls(engine) == calls
+    # Another recruiter of the team, or another question, is answered afresh.
+    assert view(engine, newcomer(), headers=engine.admin)[1] == "miss"
+    assert view(engine, newcomer(title="CTO"))[1] == "miss"
+
+
+def test_keeping_can_be_turned_off(engine):
+    engine.app.config["LOOKUP_CACHE_S"] = 0
+    assert view(engine, newcomer())[1] == "off"
+    assert view(engine, newcomer())[1] == "off"
+
+
+def test_an_unanswered_itris_is_not_kept(engine):
+    engine.sandbox.faults(error_rate=1.0, error_status=503)
+    failed, how = view(engine, newcomer())
+    assert failed["itris"]["error"] and how == "miss"
+    engine.sandbox.faults(error_rate=0.0)
+    healed, how = view(engine, newcomer())
+    assert how == "miss" and healed["itris"]["error"] is None
+
+
+def test_a_forgotten_itris_answer_is_not_served(engine):
+    view(engine, newcomer())
+    assert view(engine, newcomer())[1] == "hit"
+    with engine.app.app_context():
+        # What a person-created webhook does: the kept answer may be wrong now.
+        assert person_state.forget(_team_id(engine), slug="nadia-okafor-71") == 1
+        db.session.commit()
+    assert view(engine, newcomer())[1] == "miss"
+
+
+def test_other_peoples_first_views_leave_a_kept_view_kept(engine):
+    view(engine, newcomer())
+    start = revision_of(engine)
+    other, how = view(engine, newcomer(profile_url="https://www.linkedin.com/in/someone-else/"))
+    assert how == "miss" and other["itris"]["checked_at"] is not None  # itris asked, kept
+    assert revision_of(engine) == start
+    assert view(engine, newcomer())[1] == "hit"
+
+
+def _member(engine, sync_as="applicant") -> tuple[dict, int, int]:
+    """The newcomer in a campaign, their first push done: (lookup body, contact, campaign)."""
+    campaign = engine.campaign(sync_as=sync_as)
+    added = engine.add(campaign, profile=newcomer())
+    if added.get("push"):
+        engine.wait(added["push"]["id"])
+    return newcomer(), added["contact_id"], campaign
+
+
+def _team_tags(engine, body, _ids):
+    engine.settings(default_tags=["kept-lookups"])
+    return lambda seen: seen["effective"]["tags"] == ["kept-lookups"]
+
+
+def _own_sync_as(engine, body, _ids):
+    engine.call("put", "/api/me/settings", {"default_sync_as": "contact"}, expect=200)
+    return lambda seen: seen["effective"] == {**seen["effective"], "sync_as": "contact"}
+
+
+def _added_to_campaign(engine, body, _ids):
+    campaign = engine.campaign(name="Later")
+    added = engine.add(campaign, profile=body)
+    return lambda seen: seen["contact"] and seen["contact"]["id"] == added["contact_id"]
+
+
+def _campaign_edited(engine, body, ids):
+    _, campaign = ids
+    engine.call("patch", f"/api/campaigns/{campaign}", {"sync_as": "contact"}, expect=200)
+    return lambda seen: seen["effective"]["sync_as"] == "contact"
+
+
+def _override(engine, body, ids):
+    contact, campaign = ids
+    engine.call(
+        "put",
+        f"/api/contacts/{contact}/sync-override",
+        {"campaign_id": campaign, "sync_as": "contact"},
+        expect=200,
+    )
+    return lambda seen: seen["effective"]["source"] == "contact"
+
+
+def _contact_edited(engine, body, ids):
+    contact, _ = ids
+    engine.call("patch", f"/api/contacts/{contact}", {"title": "Head of Ports"}, expect=200)
+    return lambda seen: seen["contact"]["title"] == "Head of Ports"
+
+
+def _pushed(engine, body, ids):
+    contact, _ = ids
+    push = engine.call("post", f"/api/contacts/{contact}/push", {}, expect=202).json
+    return lambda seen: seen["sync"]["push_id"] == push["id"]
+
+
+def _disconnected(engine, body, _ids):
+    engine.call("delete", "/api/integrations/itris", headers=engine.admin, expect=200)
+    return lambda seen: seen["itris"]["connected"] is False
+
+
+CHANGES = {
+    "team settings": (_team_tags, False),
+    "the recruiter's own settings": (_own_sync_as, False),
+    "the person added to a campaign": (_added_to_campaign, False),
+    "the campaign edited": (_campaign_edited, True),
+    "the person's sync override": (_override, True),
+    "the person edited": (_contact_edited, True),
+    "a push": (_pushed, True),
+    "itris disconnected": (_disconnected, False),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_every_change_a_lookup_shows_is_seen_by_the_next_view(engine, change):
+    make_change, needs_member = CHANGES[change]
+    ids = (None, None)
+    body = newcomer()
+    if needs_member:
+        body, *ids = _member(engine)
+    before, _ = view(engine, body)
+    assert view(engine, body)[1] == "hit"
+    shows = make_change(engine, body, ids)
+    after, how = view(engine, body)
+    assert how == "miss"
+    assert shows(after), after
+    assert not shows(before), before
+    engine.wait_all()
+
+
+def test_a_write_the_revision_never_heard_of_is_caught_by_verification(engine):
+    body, contact, _ = _member(engine)
+    view(engine, body)
+    assert view(engine, body)[1] == "hit"
+    with engine.app.app_context():
+        # Plain SQL on the connection: no session event sees it, so the revision stays.
+        db.session.connection().execute(
+            text("UPDATE contacts SET title = 'Unseen' WHERE id = :id"), {"id": contact}
+        )
+        db.session.commit()
+    response = engine.client.post(LOOKUP, json=body, headers=engine.recruiter)
+    assert response.status_code == 500
+
+
+# --- The team revision --------------------------------------------------------------------
+def test_only_commits_that_change_what_lookups_show_change_the_revision(engine):
+    start = revision_of(engine)
+    other = engine.auth.user("omar@other.example", team="Other Team")
+    other_start = revision_of(engine, "Other Team")
+    with engine.app.app_context():
+        contact = Contact(team_id=_team_id(engine), email="kim@example.com", first_name="Kim")
+        db.session.add(contact)
+        db.session.rollback()
+    assert revision_of(engine) == start  # rolled back: nothing changed
+    engine.auth.login("rita@acme.example")  # a new token: no lookup shows it
+    with engine.app.app_context():
+        token = db.session.scalars(select(ApiToken)).first()
+        token.last_used_at = utcnow()
+        db.session.commit()
+    assert revision_of(engine) == start
+    with engine.app.app_context():
+        db.session.add(Contact(team_id=_team_id(engine), email="kim@example.com"))
+        db.session.commit()
+    changed = revision_of(engine)
+    assert changed != start
+    assert revision_of(engine, "Other Team") == other_start  # one team's write is its own
+    assert other
+
+
+def test_rows_without_a_team_of_their_own_change_their_parents_team(engine):
+    _, contact, campaign = _member(engine)
+    start = revision_of(engine)
+    with engine.app.app_context():
+        membership = db.session.get(CampaignMember, (campaign, contact))
+        membership.tags_override = ["via-parent"]
+        db.session.commit()
+    assert revision_of(engine) != start
+
+
+def test_a_bulk_statement_must_name_the_teams_it_changes(engine):
+    _, contact, _ = _member(engine)
+    start = revision_of(engine)
+    with engine.app.app_context():
+        statement = update(Push).where(Push.contact_id == contact).values(last_error="x")
+        with pytest.raises(RuntimeError, match="teams_revised"):
+            db.session.execute(statement)
+        db.session.rollback()
+        db.session.execute(statement.execution_options(teams_revised=_team_id(engine)))
+        db.session.commit()
+    assert revision_of(engine) != start
+
+
+def test_every_table_is_placed_in_a_team():
+    assert revision.untracked_tables() == []
+
+
+def test_processes_share_kept_lookups_through_redis(engine, make_app):
+    """A second API process on the same database: with Redis it serves the first one's view."""
+    view(engine, newcomer())
+    second = make_app(DATABASE_URL=engine.app.config["DATABASE_URL"])
+    response = second.test_client().post(LOOKUP, json=newcomer(), headers=engine.recruiter)
+    assert response.status_code == 200
+    shared = engine.app.config["QUEUE_URL"].startswith("redis")
+    assert response.headers[HEADER] == ("hit" if shared else "miss")
+
+
+def _team_id(engine) -> int:
+    with engine.app.app_context():
+        return db.session.scalar(select(User.team_id).where(User.email == "ada@acme.example"))
