@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -59,7 +62,31 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+# A pooled connection idle this long is pinged before use: the server may have restarted or
+# dropped it meanwhile. A busy pool skips the round trip (every request would pay it); a
+# connection lost while in use fails its statement, and SQLAlchemy then renews the pool.
+PING_AFTER_IDLE_S = 2.0
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record, _proxy) -> None:
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_S:
+        return  # just connected, or back in the pool a moment ago
+    try:
+        dialect.do_ping(dbapi_connection)  # as pool_pre_ping would: no transaction left open
+    except Exception as exc:
+        # The pool throws this connection away and checks out (or opens) another.
+        raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
