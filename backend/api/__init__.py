@@ -57,6 +57,8 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         """Parse the request with ``schema``; a required JSON body must be there."""
+        if isinstance(schema, type):
+            schema = schema()  # given a class, webargs would build the schema on every request
         # webargs reads a missing body as {}, which would let a bare PUT wipe what it replaces.
         decorator = super().arguments(schema, location=location, required=required, **kwargs)
         if location != "json" or not required:
