@@ -3,9 +3,11 @@ stopping them."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 import requests
 
@@ -39,3 +41,30 @@ def stop(processes) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def cpu_seconds(roles: dict[str, Callable[[str, str], bool]]) -> dict[str, float]:
+    """CPU seconds used so far by the live processes of each role.
+
+    ``roles`` maps a name to a test of (process name, command line); the difference of two
+    readings around a phase is what each role spent on it (a process that exits meanwhile
+    takes its share with it).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(roles, 0.0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        for role, test in roles.items():
+            if test(name, command):
+                used[role] += seconds
+                break
+    return used
