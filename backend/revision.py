@@ -127,6 +127,8 @@ def _note_bulk(state) -> None:
 
 
 def _renew(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer commit renews, so the team row is locked only then
     # The commit flushes after this hook: flush first, so every row is noted.
     session.flush()
     teams = session.info.pop(_NOTED, None)

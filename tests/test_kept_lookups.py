@@ -217,6 +217,18 @@ def test_only_commits_that_change_what_lookups_show_change_the_revision(engine):
     assert other
 
 
+def test_a_savepoint_leaves_the_renewal_to_the_outer_commit(engine):
+    start = revision_of(engine)
+    with engine.app.app_context():
+        team = _team_id(engine)
+        with db.session.begin_nested():
+            db.session.add(Contact(team_id=team, email="sam@example.com"))
+        # Renewing at the savepoint would lock the team row for the rest of the transaction.
+        assert db.session.scalar(select(Team.revision).where(Team.id == team)) == start
+        db.session.commit()
+    assert revision_of(engine) != start
+
+
 def test_rows_without_a_team_of_their_own_change_their_parents_team(engine):
     _, contact, campaign = _member(engine)
     start = revision_of(engine)
