@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from importlib import metadata
+from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Response, current_app
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 HEADER = "X-Lookup-Cache"  # hit, miss, or off: what answered the request
 MEMORY_SIZE = 10_000
 _EXTENSION = "lookup_cache"
+BACKEND = Path(__file__).resolve().parent
 
 
 def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) -> Response:
@@ -92,11 +93,13 @@ def _key(user: User, body: dict) -> str:
 
 @functools.cache
 def _version() -> str:
-    """Kept answers are shared by processes of one version only: a deploy starts afresh."""
-    try:
-        return metadata.version("itris-sync")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
-        return "dev"
+    """Kept answers are shared only by processes running the same code: a deploy that
+    changes any of it (and so perhaps what a lookup answers) starts afresh."""
+    digest = hashlib.sha256()
+    for path in sorted(BACKEND.rglob("*.py")):
+        digest.update(path.relative_to(BACKEND).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _store():
