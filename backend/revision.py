@@ -69,11 +69,6 @@ def note(session: Session, team_ids: int | Iterable[int]) -> None:
     session.info.setdefault(_NOTED, set()).update(int(i) for i in ids if i is not None)
 
 
-def current(session: Session, team_id: int) -> int:
-    """The team's revision as committed now."""
-    return session.scalar(select(Team.revision).where(Team.id == team_id)) or 0
-
-
 def _note_flush(session: Session, _context) -> None:
     teams = {_team_of(session, obj) for obj in session.deleted}
     for obj in session.new:
