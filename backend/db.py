@@ -65,7 +65,45 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_size=10, max_overflow=20)
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    if engine.dialect.driver == "psycopg":
+        _end_reads_with_commit(engine)
     return engine
+
+
+# psycopg prepares a statement on the server once a connection has run it five times, so
+# PostgreSQL stops parsing and planning it anew; but it forgets them all on ROLLBACK (a
+# PREPARE in the transaction may be undone), and every request's session ends with one.
+# A transaction that has only read ends the same with COMMIT, and keeps them.
+_WROTE = "itris_sync_wrote"
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    from psycopg.pq import TransactionStatus
+
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "commit", lambda connection: connection.info.pop(_WROTE, None))
+    rollback = engine.dialect.do_rollback
+
+    def do_rollback(connection) -> None:
+        try:
+            info = connection.info  # the pooled connection's record (a dict)
+        except NotImplementedError:  # a connection being set up: not pooled yet
+            info = None
+        raw = getattr(connection, "dbapi_connection", None)
+        wrote = info.pop(_WROTE, False) if isinstance(info, dict) else True
+        clean = raw is not None and raw.info.transaction_status == TransactionStatus.INTRANS
+        if clean and not wrote:
+            raw.commit()  # nothing written, nothing failed: the same end, prepared kept
+        else:
+            rollback(connection)
+
+    engine.dialect.do_rollback = do_rollback
+
+
+def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    """Note any statement but a plain SELECT (savepoints and CTEs too, to be safe)."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_WROTE] = True
 
 
 # A pooled connection idle this long is pinged before use: the server may have restarted or
