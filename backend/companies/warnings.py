@@ -100,11 +100,27 @@ def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
     """Each company's facts (and name) by itris id, as plain values that may be kept."""
     if not itris_ids:
         return {}
-    statement = select(Company).where(Company.team_id == team_id, Company.itris_id.in_(itris_ids))
-    return {row.itris_id: _facts(row) for row in db.session.scalars(statement)}
+    statement = select(*_FACT_COLUMNS).where(
+        Company.team_id == team_id, Company.itris_id.in_(itris_ids)
+    )
+    return {row.itris_id: _facts(row) for row in db.session.execute(statement)}
 
 
-def _facts(row: Company) -> dict[str, Any]:
+# The columns the facts come from: plain rows, not mapped objects, are all a lookup needs.
+_FACT_COLUMNS = (
+    Company.itris_id,
+    Company.name,
+    Company.status,
+    Company.status_id,
+    Company.owner_user_id,
+    Company.contact_count,
+    Company.location,
+    Company.website,
+    Company.itris_updated_at,
+)
+
+
+def _facts(row) -> dict[str, Any]:
     return {
         "name": row.name,
         "status": row.status if row.status is not None else row.status_id,
