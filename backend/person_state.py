@@ -30,6 +30,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import revision
 from backend.db import db, utcnow
 from backend.itris import contract as c
 from backend.itris.matching import linkedin_slug, normalise_email
@@ -157,15 +158,22 @@ def purge_expired() -> int:
     """Delete answers older than the TTL (they would be asked again anyway) and commit."""
     statement = delete(ItrisPersonState).where(ItrisPersonState.checked_at <= utcnow() - _ttl())
     # Every view that showed one of them has expired with it: no team's lookups change.
-    removed = _delete(statement, ())
+    removed = _delete(statement, None)
     db.session.commit()
     return removed
 
 
-def _delete(statement, teams) -> int:
-    """Run a DELETE of kept answers; a view that showed one of them is not served again."""
-    options = {"synchronize_session": False, "teams_revised": teams}
-    return db.session.execute(statement.execution_options(**options)).rowcount
+def _delete(statement, team_id: int | None) -> int:
+    """Run a DELETE of kept answers; a view that showed one of them is not served again.
+
+    Views show only answers still kept, so forgetting nobody (a webhook about a person no
+    one has viewed) leaves the team's kept views standing: only a removal renews its revision.
+    """
+    options = {"synchronize_session": False, revision.OPTION: ()}
+    removed = db.session.execute(statement.execution_options(**options)).rowcount
+    if removed and team_id is not None:
+        revision.note(db.session, team_id)
+    return removed
 
 
 PERSON_EVENTS = {c.WEBHOOK_EVENTS[kind] for kind in c.PERSON_TYPES}

@@ -8,11 +8,15 @@ revision (``backend/revision.py``) refuses a write it cannot place.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select, text, update
 
 from backend import person_state, revision
+from backend.companies.webhooks import signature, webhook_secret
 from backend.db import db, utcnow
+from backend.itris import contract as c
 from backend.lookup_cache import HEADER
 from backend.models import ApiToken, CampaignMember, Contact, Push, Team, User
 
@@ -78,6 +82,40 @@ def test_a_forgotten_itris_answer_is_not_served(engine):
         # What a person-created webhook does: the kept answer may be wrong now.
         assert person_state.forget(_team_id(engine), slug="nadia-okafor-71") == 1
         db.session.commit()
+    assert view(engine, newcomer())[1] == "miss"
+
+
+def person_created(engine, record: dict) -> str:
+    """itris announces a created applicant, signed as itris signs it: the result."""
+    payload = json.dumps(
+        {
+            c.WEBHOOK_EVENT: c.WEBHOOK_EVENTS[c.RecordType.APPLICANTS],
+            c.WEBHOOK_RECORD_TYPE: "applicants",
+            c.WEBHOOK_RECORD: record,
+        }
+    ).encode()
+    team = _team_id(engine)
+    with engine.app.app_context():
+        header = signature(webhook_secret(team), payload)
+    response = engine.client.post(
+        f"/api/webhooks/itris/{team}",
+        data=payload,
+        headers={"Content-Type": "application/json", c.SIGNATURE_HEADER: header},
+    )
+    assert response.status_code == 200, response.json
+    return response.json["result"]
+
+
+def test_a_webhook_about_someone_nobody_viewed_leaves_kept_views_kept(engine):
+    view(engine, newcomer())
+    start = revision_of(engine)
+    stranger = {c.ID: 70001, c.FIRST_NAME: "Ivo", c.LAST_NAME: "Petrov"}
+    person_created(engine, {**stranger, c.EMAIL_ADDRESS: "ivo.petrov@elsewhere.example"})
+    assert revision_of(engine) == start
+    assert view(engine, newcomer())[1] == "hit"
+    # One about the person viewed forgets their kept answer, and so the view.
+    person_created(engine, {c.ID: 70002, c.FIRST_NAME: "Nadia", c.LAST_NAME: "Okafor"})
+    assert revision_of(engine) != start
     assert view(engine, newcomer())[1] == "miss"
 
 
