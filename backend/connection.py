@@ -7,7 +7,7 @@ import threading
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend import person_state
 from backend.db import db, utcnow
@@ -29,8 +29,12 @@ log = logging.getLogger(__name__)
 ACTIVATE_ATTEMPTS = 2
 
 
+# Built once: SQLAlchemy reuses a statement's compiled form without rebuilding it.
+_GET = select(ItrisConnection).where(ItrisConnection.team_id == bindparam("team_id"))
+
+
 def get(team_id: int) -> ItrisConnection | None:
-    return db.session.scalar(select(ItrisConnection).where(ItrisConnection.team_id == team_id))
+    return db.session.scalar(_GET, {"team_id": team_id})
 
 
 def _box() -> SecretBox:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import campaigns, person_state
@@ -54,22 +54,27 @@ def get(team_id: int, contact_id: int) -> Contact:
     return contact
 
 
+# Built once: every profile lookup reads one or both.
+_BY_SLUG = select(Contact).where(
+    Contact.team_id == bindparam("team_id"), Contact.linkedin_slug == bindparam("slug")
+)
+_BY_EMAIL = (
+    select(Contact)
+    .where(Contact.team_id == bindparam("team_id"), Contact.email == bindparam("email"))
+    .order_by(Contact.id)
+)
+
+
 def find_by_profile(team_id: int, profile_url: str | None, email: str | None) -> Contact | None:
     """The team's contact for a LinkedIn profile (or, without one, an email)."""
     slug = linkedin_slug(profile_url)
     if slug:
-        found = db.session.scalar(
-            select(Contact).where(Contact.team_id == team_id, Contact.linkedin_slug == slug)
-        )
+        found = db.session.scalar(_BY_SLUG, {"team_id": team_id, "slug": slug})
         if found is not None:
             return found
     email = normalise_email(email)
     if email:
-        return db.session.scalar(
-            select(Contact)
-            .where(Contact.team_id == team_id, Contact.email == email)
-            .order_by(Contact.id)
-        )
+        return db.session.scalar(_BY_EMAIL, {"team_id": team_id, "email": email})
     return None
 
 

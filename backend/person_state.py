@@ -27,7 +27,7 @@ import json
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import revision
@@ -54,15 +54,18 @@ def _ttl() -> timedelta:
     return timedelta(seconds=current_app.config["ITRIS_STATE_TTL_S"])
 
 
+_RECALL = select(ItrisPersonState.state).where(
+    ItrisPersonState.team_id == bindparam("team_id"),
+    ItrisPersonState.person_key == bindparam("key"),
+    ItrisPersonState.checked_at > bindparam("since"),
+)
+
+
 def recall(contact: Contact) -> dict | None:
     """The kept answer for this person, if it is younger than the TTL."""
-    return db.session.scalar(
-        select(ItrisPersonState.state).where(
-            ItrisPersonState.team_id == contact.team_id,
-            ItrisPersonState.person_key == person_key(contact),
-            ItrisPersonState.checked_at > utcnow() - _ttl(),
-        )
-    )
+    since = utcnow() - _ttl()
+    params = {"team_id": contact.team_id, "key": person_key(contact), "since": since}
+    return db.session.scalar(_RECALL, params)
 
 
 def ttl_s() -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend import connection, contacts, person_state
 from backend.companies.warnings import company_warnings
@@ -216,12 +216,15 @@ def _shown(answer: dict, sync_as: str) -> dict:
     }
 
 
+_LATEST_PUSH = (
+    select(Push).where(Push.contact_id == bindparam("contact_id")).order_by(Push.id.desc()).limit(1)
+)
+
+
 def _sync_state(contact_id: int | None) -> dict:
     if contact_id is None:
         return {"status": None, "last_error": None, "push_id": None}
-    push = db.session.scalar(
-        select(Push).where(Push.contact_id == contact_id).order_by(Push.id.desc()).limit(1)
-    )
+    push = db.session.scalar(_LATEST_PUSH, {"contact_id": contact_id})
     if push is None:
         return {"status": None, "last_error": None, "push_id": None}
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.companies.models import CompanyAlias
 from backend.companies.normalise import normalise
@@ -34,16 +34,18 @@ def remember(
     return alias
 
 
+# Built once, as every profile lookup reads it.
+_PICK = select(CompanyAlias.itris_company_id).where(
+    CompanyAlias.team_id == bindparam("team_id"), CompanyAlias.name_key == bindparam("key")
+)
+
+
 def lookup(team_id: int, name: str) -> int | None:
     """Return the itris company the team picked for ``name`` (or a name normalising alike)."""
     key = normalise(name or "").key
     if not key:
         return None
-    return db.session.scalar(
-        select(CompanyAlias.itris_company_id).where(
-            CompanyAlias.team_id == team_id, CompanyAlias.name_key == key
-        )
-    )
+    return db.session.scalar(_PICK, {"team_id": team_id, "key": key})
 
 
 def forget(team_id: int, name: str) -> bool:

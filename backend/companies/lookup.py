@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.companies.index import (
     CompanyIndex,
@@ -97,13 +97,14 @@ def _registry() -> _Registry:
     return current_app.extensions.setdefault(_EXTENSION, _Registry())
 
 
+_POSITION = select(CompanySyncState.revision, CompanySyncState.total).where(
+    CompanySyncState.team_id == bindparam("team_id")
+)
+
+
 def _mirror_position(team_id: int) -> tuple[int, int]:
     """The team's mirror revision and row count, as the mirror keeps them (one small read)."""
-    row = db.session.execute(
-        select(CompanySyncState.revision, CompanySyncState.total).where(
-            CompanySyncState.team_id == team_id
-        )
-    ).first()
+    row = db.session.execute(_POSITION, {"team_id": team_id}).first()
     return (row.revision or 0, row.total or 0) if row else (0, 0)
 
 

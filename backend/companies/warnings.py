@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.companies import aliases, lookup
 from backend.companies.index import DUPLICATE, Candidate
@@ -100,14 +100,13 @@ def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
     """Each company's facts (and name) by itris id, as plain values that may be kept."""
     if not itris_ids:
         return {}
-    statement = select(*_FACT_COLUMNS).where(
-        Company.team_id == team_id, Company.itris_id.in_(itris_ids)
-    )
-    return {row.itris_id: _facts(row) for row in db.session.execute(statement)}
+    rows = db.session.execute(_FACTS, {"team_id": team_id, "ids": sorted(itris_ids)})
+    return {row.itris_id: _facts(row) for row in rows}
 
 
-# The columns the facts come from: plain rows, not mapped objects, are all a lookup needs.
-_FACT_COLUMNS = (
+# Plain rows of the columns the facts come from (not mapped objects), in a statement built
+# once: every profile lookup reads it.
+_FACTS = select(
     Company.itris_id,
     Company.name,
     Company.status,
@@ -117,6 +116,9 @@ _FACT_COLUMNS = (
     Company.location,
     Company.website,
     Company.itris_updated_at,
+).where(
+    Company.team_id == bindparam("team_id"),
+    Company.itris_id.in_(bindparam("ids", expanding=True)),
 )
 
 

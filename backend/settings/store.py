@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 from marshmallow import ValidationError
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import connection
@@ -133,17 +133,28 @@ def resolve(team_id: int, user_id: int | None) -> tuple[dict, dict, list[str], d
 
 def _documents(team_id: int, user_id: int | None) -> tuple[dict | None, list | None, dict | None]:
     """What the team saved (settings, locks) and the user's overrides: None where nothing is."""
-    user = UserSettings.data if user_id is not None else literal(None)
-    statement = (
-        select(TeamSettings.data, TeamSettings.locks, user)
-        .select_from(Team)
-        .outerjoin(TeamSettings, TeamSettings.team_id == Team.id)
-        .where(Team.id == team_id)
-    )
-    if user_id is not None:
-        statement = statement.outerjoin(UserSettings, UserSettings.user_id == user_id)
-    row = db.session.execute(statement).first()
+    if user_id is None:
+        row = db.session.execute(_TEAM_DOCUMENTS, {"team_id": team_id}).first()
+    else:
+        row = db.session.execute(_DOCUMENTS, {"team_id": team_id, "user_id": user_id}).first()
     return tuple(row) if row is not None else (None, None, None)
+
+
+# Built once (every request that applies settings reads them): the team's documents, and
+# with them a user's overrides.
+_TEAM_DOCUMENTS = (
+    select(TeamSettings.data, TeamSettings.locks, literal(None))
+    .select_from(Team)
+    .outerjoin(TeamSettings, TeamSettings.team_id == Team.id)
+    .where(Team.id == bindparam("team_id"))
+)
+_DOCUMENTS = (
+    select(TeamSettings.data, TeamSettings.locks, UserSettings.data)
+    .select_from(Team)
+    .outerjoin(TeamSettings, TeamSettings.team_id == Team.id)
+    .outerjoin(UserSettings, UserSettings.user_id == bindparam("user_id"))
+    .where(Team.id == bindparam("team_id"))
+)
 
 
 def overview(team_id: int, user_id: int) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.db import db
 from backend.models import Campaign, CampaignMember
@@ -55,12 +55,13 @@ def choose(
     return SyncChoice(sync_as, tags, source, tags_source)
 
 
+_MEMBERSHIPS = (
+    select(CampaignMember)
+    .where(CampaignMember.contact_id == bindparam("contact_id"))
+    .order_by(CampaignMember.added_at.desc())
+)
+
+
 def campaigns_of(contact_id: int) -> list[CampaignMember]:
     """A person's campaign memberships, newest first."""
-    return list(
-        db.session.scalars(
-            select(CampaignMember)
-            .where(CampaignMember.contact_id == contact_id)
-            .order_by(CampaignMember.added_at.desc())
-        )
-    )
+    return list(db.session.scalars(_MEMBERSHIPS, {"contact_id": contact_id}))
