@@ -141,6 +141,9 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
+        # Statements that stand alone, outside the request's session: no BEGIN and COMMIT
+        # round trips around them.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def init_app(self, app) -> None:
         app.extensions["db"] = self

@@ -8,8 +8,10 @@ reconnect), so an answer kept under another revision is never served. A view tha
 kept itris answer expires with it (``ITRIS_STATE_TTL_S`` after itris was asked).
 
 The revision comes with the sign-in row every request reads anyway, so a repeat view costs
-that one read and a look in memory. Answers are kept in this process (embedded mode) and in
-the queue's Redis, which every API process shares.
+that one read and a look in memory: :func:`serve_kept` reads it alone, before the request's
+session opens, and a kept answer is served without one (no BEGIN and COMMIT round trips).
+Answers are kept in this process (embedded mode) and in the queue's Redis, which every API
+process shares.
 
 Not kept: answers where itris could not be asked or its answer was not kept. Kept answers
 live ``LOOKUP_CACHE_S`` seconds at most (0 turns keeping off). With ``LOOKUP_CACHE_VERIFY``
@@ -29,9 +31,11 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Response, current_app
+from flask import Response, current_app, request
+from marshmallow import Schema, ValidationError
 
-from backend import person_state
+from backend import accounts, person_state
+from backend.auth import bearer_token
 from backend.lru import LRU
 from backend.models import User
 
@@ -43,6 +47,61 @@ _EXTENSION = "lookup_cache"
 BACKEND = Path(__file__).resolve().parent
 
 
+def serve_kept(schema: Schema) -> Callable:
+    """Decorate the lookup view: a kept answer is served before the view opens a session.
+
+    The sign-in is read alone (:func:`backend.accounts.sign_in_alone`) and the body loaded
+    with the view's ``schema``; anything else (keeping off, no live token, a body the view
+    refuses, no answer kept under this revision) is left to the view, which signs in,
+    checks and computes as ever, and keeps what it computed.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            kept = _kept_for_request(schema)
+            if kept is None:
+                return view(*args, **kwargs)
+            if current_app.config.get("LOOKUP_CACHE_VERIFY"):
+                # The view finds the same answer kept (and checks it against one computed
+                # afresh), unless the revision moved on meanwhile: then it answers anew.
+                checked = view(*args, **kwargs)
+                if checked.headers.get(HEADER) == "hit":
+                    _verify(kept, checked.get_data(as_text=True))
+                return checked
+            return _response(kept, "hit")
+
+        return wrapper
+
+    return decorate
+
+
+def _kept_for_request(schema: Schema) -> str | None:
+    if current_app.config["LOOKUP_CACHE_S"] <= 0:
+        return None
+    token = bearer_token()
+    sign_in = accounts.sign_in_alone(token) if token is not None else None
+    if sign_in is None:
+        return None
+    raw = request.get_json(silent=True)  # None: no JSON body, which the view refuses
+    if not isinstance(raw, dict):
+        return None
+    try:
+        body = schema.load(raw)
+    except ValidationError:
+        return None
+    return _kept(_store(), _key(sign_in.team_id, sign_in.user_id, body), sign_in.revision)
+
+
+def _kept(store, key: str, revision: int) -> str | None:
+    """The body kept under ``key`` for this revision, if it has not expired."""
+    for entry in store.candidates(key):
+        if entry["revision"] == revision and entry["expires"] > time.time():
+            store.hold(key, entry)
+            return entry["body"]
+    return None
+
+
 def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) -> Response:
     """The lookup's JSON response: kept, or from ``compute()`` -> (dumped view, Basis)."""
     max_age = current_app.config["LOOKUP_CACHE_S"]
@@ -50,13 +109,12 @@ def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) 
         return _response(_text(compute()[0]), "off")
     revision = user.team.revision  # read with the sign-in row, before anything else
     store = _store()
-    key = _key(user, body)
-    for entry in store.candidates(key):
-        if entry["revision"] == revision and entry["expires"] > time.time():
-            store.hold(key, entry)
-            if current_app.config.get("LOOKUP_CACHE_VERIFY"):
-                _verify(entry["body"], _text(compute()[0]))
-            return _response(entry["body"], "hit")
+    key = _key(user.team_id, user.id, body)
+    kept = _kept(store, key, revision)
+    if kept is not None:
+        if current_app.config.get("LOOKUP_CACHE_VERIFY"):
+            _verify(kept, _text(compute()[0]))
+        return _response(kept, "hit")
     view, basis = compute()
     text = _text(view)
     if basis.keepable:
@@ -85,10 +143,10 @@ def _response(text: str, how: str) -> Response:
     return response
 
 
-def _key(user: User, body: dict) -> str:
-    request = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
-    digest = hashlib.sha256(request.encode()).hexdigest()
-    return f"itris-sync:lookup:{_version()}:{user.team_id}:{user.id}:{digest}"
+def _key(team_id: int, user_id: int, body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"itris-sync:lookup:{_version()}:{team_id}:{user_id}:{digest}"
 
 
 @functools.cache

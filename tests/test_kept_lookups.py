@@ -9,9 +9,10 @@ revision (``backend/revision.py``) refuses a write it cannot place.
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from backend import person_state, revision
 from backend.companies.webhooks import signature, webhook_secret
@@ -58,6 +59,46 @@ def test_a_repeat_view_is_the_kept_answer_and_asks_itris_nothing(engine):
     # Another recruiter of the team, or another question, is answered afresh.
     assert view(engine, newcomer(), headers=engine.admin)[1] == "miss"
     assert view(engine, newcomer(title="CTO"))[1] == "miss"
+
+
+def test_a_kept_view_is_served_without_opening_a_transaction(engine):
+    """The sign-in is read alone, outside the request's session: one round trip, not three."""
+    begun = []
+
+    def note_begin(session, transaction, connection):
+        if threading.get_ident() == here:  # not the queue's consumer threads
+            begun.append(connection)
+
+    here = threading.get_ident()
+    view(engine, newcomer())
+    # Verification would compute the view afresh, through the session: off for this test.
+    engine.app.config["LOOKUP_CACHE_VERIFY"] = False
+    sessions = engine.app.extensions["db"].session
+    event.listen(sessions, "after_begin", note_begin)
+    try:
+        assert view(engine, newcomer())[1] == "hit"
+        assert begun == []
+        # A view computed afresh signs in and reads through the session as ever.
+        assert view(engine, newcomer(company="Tidewater Logistics"))[1] == "miss"
+        assert begun
+    finally:
+        event.remove(sessions, "after_begin", note_begin)
+
+
+def test_a_kept_view_is_refused_to_a_revoked_token_and_to_a_body_that_is_not_json(engine):
+    headers = engine.auth.headers("vera@acme.example")
+    view(engine, newcomer(), headers=headers)
+    assert view(engine, newcomer(), headers=headers)[1] == "hit"
+    # The same bytes after {}: a body the lookup refuses is refused, not served as kept.
+    view(engine, {}, headers=headers)
+    assert view(engine, {}, headers=headers)[1] == "hit"
+    broken = engine.client.post(
+        LOOKUP, data="{", headers={**headers, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400 and HEADER not in broken.headers, broken.json
+    assert engine.call("post", "/api/auth/logout", headers=headers).status_code == 204
+    refused = engine.call("post", LOOKUP, newcomer(), headers=headers)
+    assert refused.status_code == 401 and HEADER not in refused.headers, refused.json
 
 
 def test_keeping_can_be_turned_off(engine):

@@ -6,12 +6,14 @@ from backend.auth import current_user, login_required
 from backend.schemas.contacts import LookupOutSchema, LookupSchema
 
 blp = Blueprint("profile", __name__, url_prefix="/api/profile", description="Profile pages")
+_IN = LookupSchema()
 _OUT = LookupOutSchema()
 
 
 @blp.route("/lookup", methods=["POST"])
+@lookup_cache.serve_kept(_IN)
 @login_required
-@blp.arguments(LookupSchema)
+@blp.arguments(_IN)
 @blp.response(200, LookupOutSchema)
 def lookup(body):
     """Everything the panel shows for a profile: itris state, company, effective values.
