@@ -83,10 +83,12 @@ def context(
     contact: Contact,
     campaign_id: int | None = None,
     memberships: list[CampaignMember] | None = None,
+    settings: tuple[dict, dict, dict] | None = None,
 ) -> Context:
     """The campaign and settings that apply to a person: the named or latest campaign.
 
-    ``memberships``, when the caller has read them already, are the person's, newest first.
+    ``memberships``, when the caller has read them already, are the person's, newest first;
+    ``settings`` the user's ``settings_for`` (effective, team, personal), likewise.
     """
     membership = None
     if campaign_id is not None:
@@ -97,7 +99,7 @@ def context(
             memberships = choice.campaigns_of(contact.id) if contact.id else []
         membership = memberships[0] if memberships else None
         campaign = db.session.get(Campaign, membership.campaign_id) if membership else None
-    effective, team, personal = settings_for(user.team_id, user.id)
+    effective, team, personal = settings or settings_for(user.team_id, user.id)
     chosen = choice.choose(campaign=campaign, membership=membership, team=team, user=personal)
     return Context(contact, campaign, membership, effective, chosen)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from backend import connection, contacts, person_state
+from backend import connection, contacts, person_state, revision
 from backend.companies.warnings import company_warnings
 from backend.db import db, utcnow
 from backend.itris import contract as c
@@ -18,6 +20,7 @@ from backend.itris.pipeline import company_key_of
 from backend.models import Contact, ItrisLink, Push, User
 from backend.sync import choice
 from backend.sync import companies as company_resolution
+from backend.sync.settings import settings_for
 from backend.sync.variables import variables_of
 
 log = logging.getLogger(__name__)
@@ -39,16 +42,25 @@ def lookup(user: User, data: dict) -> tuple[dict, Basis]:
 
     Returns the panel's view and what it rests on besides the team's rows.
     """
+
+    def memo(key: Hashable, compute: Callable):
+        """What the team's rows say, read once per revision (``revision.memo``)."""
+        return revision.memo(user.team, key, compute)
+
     contact = contacts.find_by_profile(user.team_id, data.get("profile_url"), data.get("email"))
     known = contact is not None
     if contact is None:
         contact = _transient(user, data)
     memberships = choice.campaigns_of(contact.id) if known else []
-    ctx = contacts.context(user, contact, data.get("campaign_id"), memberships)
+    # Kept as text, so every lookup has its own copy of the documents.
+    settings = memo(("settings", user.id), lambda: json.dumps(settings_for(user.team_id, user.id)))
+    ctx = contacts.context(
+        user, contact, data.get("campaign_id"), memberships, settings=tuple(json.loads(settings))
+    )
     values = desired_fields(
         ctx.record_type, variables_of(contact), ctx.section["field_mapping"], contact.fields or {}
     )
-    itris, basis = _itris_state(user, contact, ctx, known)
+    itris, basis = _itris_state(user, contact, ctx, known, memo)
     return {
         "contact": _contact_summary(contact, memberships) if known else None,
         "itris": itris,
@@ -58,6 +70,7 @@ def lookup(user: User, data: dict) -> tuple[dict, Basis]:
             company_warning=ctx.effective["company_warning"],
             company_warning_detail=ctx.effective["company_warning_detail"],
             displayed_company_info=ctx.effective["displayed_company_info"],
+            memo=memo,
         ),
         "effective": ctx.choice.as_dict(),
         "fields": {
@@ -98,7 +111,7 @@ def _contact_summary(contact: Contact, memberships: list) -> dict:
     }
 
 
-def _itris_state(user: User, contact: Contact, ctx, known: bool) -> tuple[dict, Basis]:
+def _itris_state(user: User, contact: Contact, ctx, known: bool, memo) -> tuple[dict, Basis]:
     state = {
         "connected": False,
         "match": None,
@@ -109,14 +122,16 @@ def _itris_state(user: User, contact: Contact, ctx, known: bool) -> tuple[dict, 
         "error": None,
         "checked_at": None,
     }
-    conn = connection.get(user.team_id)
-    if conn is None:
+    if not memo("connected", lambda: connection.get(user.team_id) is not None):
         return state, Basis(keepable=True)
     state["connected"] = True
     own = str(c.SYNC_AS_TO_RECORD_TYPE[ctx.choice.sync_as])
     answer = person_state.recall(contact)
     kept = True
     if answer is None or own not in answer["possible"]:
+        conn = connection.get(user.team_id)
+        if conn is None:  # disconnected since this request signed in: not kept
+            return {**state, "connected": False}, Basis(keepable=False)
         try:
             answer = _ask_itris(connection.client_for(conn), contact, own, answer, known)
         except ItrisError as err:

@@ -27,11 +27,14 @@ nothing; of the kept itris answers (``backend/person_state.py``), only removals 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
+from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from backend.lru import LRU
 from backend.models import Base, CampaignMember, Contact, ItrisLink, Team, User, UserSettings
 
 OPTION = "teams_revised"
@@ -61,6 +64,30 @@ def install(session) -> None:
     event.listen(session, "do_orm_execute", _note_bulk)
     event.listen(session, "before_commit", _renew)
     event.listen(session, "after_transaction_end", _forget)
+
+
+T = TypeVar("T")
+_MEMO = "team_memo"
+MEMO_SIZE = 10_000
+_MISSING = object()
+
+
+def memo(team: Team, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept by this process while ``team``'s revision stands.
+
+    For values a request reads from its team's rows (its settings, whether itris is
+    connected): ``team`` must be the row read with the sign-in, before the request wrote
+    anything. A value computed after that read is as new as its revision or newer, and a
+    commit that changes those rows gives the team another revision, so no request is given
+    a value older than the revision it read. Keep values immutable: they are shared.
+    """
+    kept = current_app.extensions.setdefault(_MEMO, LRU(MEMO_SIZE))
+    full_key = (team.id, team.revision, key)
+    value = kept.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        kept.put(full_key, value)
+    return value
 
 
 def note(session: Session, team_ids: int | Iterable[int]) -> None:

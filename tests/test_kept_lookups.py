@@ -126,14 +126,10 @@ def test_a_forgotten_itris_answer_is_not_served(engine):
     assert view(engine, newcomer())[1] == "miss"
 
 
-def person_created(engine, record: dict) -> str:
-    """itris announces a created applicant, signed as itris signs it: the result."""
+def announce(engine, event: str, record_type: str, record: dict) -> str:
+    """itris announces a created record, signed as itris signs it: what the hook did."""
     payload = json.dumps(
-        {
-            c.WEBHOOK_EVENT: c.WEBHOOK_EVENTS[c.RecordType.APPLICANTS],
-            c.WEBHOOK_RECORD_TYPE: "applicants",
-            c.WEBHOOK_RECORD: record,
-        }
+        {c.WEBHOOK_EVENT: event, c.WEBHOOK_RECORD_TYPE: record_type, c.WEBHOOK_RECORD: record}
     ).encode()
     team = _team_id(engine)
     with engine.app.app_context():
@@ -145,6 +141,10 @@ def person_created(engine, record: dict) -> str:
     )
     assert response.status_code == 200, response.json
     return response.json["result"]
+
+
+def person_created(engine, record: dict) -> str:
+    return announce(engine, c.WEBHOOK_EVENTS[c.RecordType.APPLICANTS], "applicants", record)
 
 
 def test_a_webhook_about_someone_nobody_viewed_leaves_kept_views_kept(engine):
@@ -228,6 +228,25 @@ def _disconnected(engine, body, _ids):
     return lambda seen: seen["itris"]["connected"] is False
 
 
+def _company_picked(engine, body, ids):
+    contact, _ = ids
+    engine.call("post", f"/api/contacts/{contact}/company", {"itris_company_id": 38001}, expect=200)
+    return lambda seen: (
+        seen["company"]["info"]
+        == {
+            "itris_id": 38001,
+            "matched_by": "alias",
+            "name": None,
+        }
+    )
+
+
+def _company_mirrored(engine, body, _ids):
+    record = {c.ID: 39001, "name": f"{body['company']} Ltd", "location": "Felixstowe"}
+    assert announce(engine, "company.created", "companies", record) == "created"
+    return lambda seen: (seen["company"]["info"] or {}).get("itris_id") == 39001
+
+
 CHANGES = {
     "team settings": (_team_tags, False),
     "the recruiter's own settings": (_own_sync_as, False),
@@ -237,6 +256,8 @@ CHANGES = {
     "the person edited": (_contact_edited, True),
     "a push": (_pushed, True),
     "itris disconnected": (_disconnected, False),
+    "the team's pick of a company": (_company_picked, True),
+    "a company mirrored": (_company_mirrored, False),
 }
 
 

@@ -42,14 +42,19 @@ def index_for(team_id: int) -> CompanyIndex:
     return _registry().fresh(team_id)
 
 
-def cached(team_id: int, key: Hashable, compute: Callable[[], T]) -> T:
+def cached(
+    team_id: int, key: Hashable, compute: Callable[[], T], position: tuple[int, int] | None = None
+) -> T:
     """``compute()``, kept by this process for as long as the team's mirror stands still.
 
     Every mirror write bumps the team's revision (a removal also changes its row count), so
     an answer kept under (revision, count) is the answer a search would give now; a
-    recruiter viewing colleagues at one company, or a profile again, costs one small read.
+    recruiter viewing colleagues at one company, or a profile again, costs one small read
+    (none when the caller knows the ``position``: :func:`mirror_position`).
     """
-    full_key = (team_id, *_mirror_position(team_id), key)
+    if position is None:
+        position = mirror_position(team_id)
+    full_key = (team_id, *position, key)
     kept = current_app.extensions.setdefault(_CACHE, LRU(SEARCH_CACHE_SIZE))
     value = kept.get(full_key, _MISSING)
     if value is _MISSING:
@@ -78,7 +83,7 @@ class _Registry:
         self._indexes: dict[int, tuple[MemoryCompanyIndex, int]] = {}
 
     def fresh(self, team_id: int) -> MemoryCompanyIndex:
-        revision, total = _mirror_position(team_id)
+        revision, total = mirror_position(team_id)
         with self._lock:
             entry = self._indexes.get(team_id)
             if entry is None:
@@ -102,7 +107,7 @@ _POSITION = select(CompanySyncState.revision, CompanySyncState.total).where(
 )
 
 
-def _mirror_position(team_id: int) -> tuple[int, int]:
+def mirror_position(team_id: int) -> tuple[int, int]:
     """The team's mirror revision and row count, as the mirror keeps them (one small read)."""
     row = db.session.execute(_POSITION, {"team_id": team_id}).first()
     return (row.revision or 0, row.total or 0) if row else (0, 0)

@@ -15,6 +15,7 @@ with several companies of the same key none is matched and all are warned about.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -43,15 +44,24 @@ def company_warnings(
     company_warning_detail: str = "location",
     displayed_company_info: list[str] | tuple[str, ...] = INFO_FIELDS,
     limit: int = MAX_WARNINGS,
+    memo: Callable[[Hashable, Callable], Any] | None = None,
 ) -> dict[str, Any]:
-    """Return ``{info, warnings}`` for a profile's company name under the given settings."""
+    """Return ``{info, warnings}`` for a profile's company name under the given settings.
+
+    ``memo(key, compute)``, when given, may answer the team-wide reads (the mirror's
+    position, the team's pick for the name) from what it kept (``revision.memo``).
+    """
     _check(company_warning, company_warning_detail, displayed_company_info)
     if not name or not name.strip():
         return {"info": None, "warnings": []}
+    memo = memo or _read
     candidates, rows = lookup.cached(
-        team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit)
+        team_id,
+        ("warnings", name, limit),
+        lambda: _search(team_id, name, limit),
+        position=memo("mirror position", lambda: lookup.mirror_position(team_id)),
     )
-    alias_id = aliases.lookup(team_id, name)
+    alias_id = memo(("alias", name), lambda: aliases.lookup(team_id, name))
     duplicates = [c for c in candidates if c.reason == DUPLICATE]
     if alias_id is not None:
         matched_id, matched_by = alias_id, "alias"
@@ -72,6 +82,10 @@ def company_warnings(
             _warning(c, rows.get(c.itris_id), company_warning_detail) for c in shown[:limit]
         ],
     }
+
+
+def _read(_key: Hashable, compute: Callable) -> Any:
+    return compute()
 
 
 def _check(mode: str, detail: str, displayed) -> None:
