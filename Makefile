@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install chromium clean
+.PHONY: run test lint bench bundle install chromium clean
 
 run: install  ## the demo: sandbox + backend + worker, sign-in details printed
 	$(BIN)/itris-sync demo
@@ -35,6 +35,9 @@ bench: install chromium  ## benchmarks: figures printed and written to bench-res
 	@set -e; found=0; for f in tests/bench/bench_*.py; do \
 		[ -e "$$f" ] || continue; found=1; echo "== $$f"; $(BIN)/python "$$f"; done; \
 	[ $$found = 1 ] || echo "no benchmarks under tests/bench/ yet"
+
+bundle: install  ## rebuild extension/content/bundle.js from the content script's modules
+	$(BIN)/python tools/bundle_content.py
 
 install: $(STAMP)
 

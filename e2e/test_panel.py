@@ -253,3 +253,21 @@ def test_a_refused_request_is_shown_in_the_panel(extension, itris, recruiter):
 
     expect(page.get_by_test_id("panel-error")).to_be_visible()
     expect(page.get_by_test_id("panel-error")).to_contain_text("is archived")
+
+
+def test_linkedin_cannot_see_the_extension_by_fetching_its_files(extension, itris, recruiter):
+    """LinkedIn's own scripts probe ``chrome-extension://<id>/<file>`` to spot extensions.
+
+    Chrome injects the panel as one classic script (``extension/content/bundle.js``), so
+    nothing of the extension is web-accessible and such a probe finds nothing.
+    """
+    extension.sign_in_as(recruiter)
+    extension.work_in_campaign(itris.campaign())
+    page = extension.open_panel("priya-raman-t12")
+    expect(panel(page).get_by_role("heading", name="Priya Raman")).to_be_visible()
+
+    probe = """async (url) => {
+      try { await fetch(url); return "fetched"; } catch (error) { return "refused"; }
+    }"""
+    for path in ("extension/content/bundle.js", "extension/content/main.js", "manifest.json"):
+        assert page.evaluate(probe, extension.base_url + path) == "refused", path

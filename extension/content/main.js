@@ -1,5 +1,6 @@
-// The content script's entry module (loaded by loader.js): shows the panel on LinkedIn
-// profile pages and follows the single-page app from one profile to the next.
+// The content script's entry module: shows the panel on LinkedIn profile pages and follows
+// the single-page app from one profile to the next. Chrome injects it, with the modules it
+// imports, as one classic script: extension/content/bundle.js (tools/bundle_content.py).
 
 import { api, send } from "./messages.js";
 import { watchUrl, waitForProfile } from "./navigation.js";
@@ -39,8 +40,7 @@ function start() {
   show(location.href);
 }
 
-// The loader runs at document_start so these modules load while the page is parsed; the
-// page is read once it is.
+// The bundle runs at document_start; the page is read once it is parsed.
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", start, { once: true });
 } else {
