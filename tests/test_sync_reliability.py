@@ -8,6 +8,7 @@ import pytest
 
 from backend import queue
 from backend.db import utcnow
+from backend.itris.client import ItrisClient
 from backend.models import Push
 from backend.sync import pushes
 
@@ -78,6 +79,49 @@ def test_a_create_whose_response_was_lost_is_not_sent_again(engine):
     assert engine.sandbox.stats()["requests"]["POST /api/v2/applicants"] == 1  # never re-sent
     assert len(engine.records("applicants", emailAddress="lost@example.com")) == 1
     assert engine.sandbox.stats()["creates"]["applicants"] == 1
+
+
+# How the answer to the create is lost, and the attempt that finds the record it made.
+LOST_ANSWERS = {
+    # Made in full, then the connection dropped: the same attempt finds it by name.
+    "dropped": ({"drop_rate": 1.0}, 1),
+    # Still being made when the client gave up (1 s) and looked (by 1.5 s): the push waits
+    # twice the timeout for it, and its next attempt finds it, made at 2.2 s.
+    "slow": ({"latency_ms": 2200}, 2),
+}
+
+
+@pytest.mark.parametrize("lost", LOST_ANSWERS)
+@pytest.mark.parametrize("company", ["Quietfield Labs", None], ids=["company", "no-company"])
+def test_a_lost_create_of_a_person_known_by_name_only_is_found_not_made_again(
+    engine, company, lost
+):
+    """No email, no LinkedIn URL: only the name and company can find the record again."""
+    faults, attempts = LOST_ANSWERS[lost]
+    campaign = engine.campaign()
+    # Someone of the same name is already in itris, at another company.
+    itris = ItrisClient(engine.sandbox.url, engine.sandbox.username, engine.sandbox.password)
+    namesake = itris.create(
+        "applicants", {"firstName": "Nao", "lastName": "Nymous", "currentEmployer": "Elsewhere"}
+    )
+    engine.sandbox.faults(**faults, fault_methods=["POST"])
+    engine.app.config["ITRIS_TIMEOUT"] = 1.0
+    profile = {"first_name": "Nao", "last_name": "Nymous", "company": company}
+    added = engine.add(campaign, profile=profile)
+
+    push = engine.wait(added["push"]["id"])
+
+    engine.sandbox.faults(drop_rate=0.0, latency_ms=0)
+    assert push["status"] == "succeeded", push  # not needs_review over our own record
+    assert push["attempts"] == attempts
+    assert push["result"]["matched_by"] == "created"
+    records = engine.records("applicants", lastName="Nymous")
+    assert sorted(r["id"] for r in records) == [namesake["id"], push["result"]["record_id"]]
+    assert engine.sandbox.stats()["requests"]["POST /api/v2/applicants"] == 2  # ours sent once
+    # The next push of the person goes by the stored link.
+    again = engine.call("post", f"/api/contacts/{added['contact_id']}/push", {}, expect=202).json
+    assert engine.wait(again["id"])["result"]["matched_by"] == "linked"
+    assert len(engine.records("applicants", lastName="Nymous")) == 2
 
 
 def test_a_comment_whose_response_was_lost_is_written_once(engine):

@@ -51,9 +51,13 @@ class RetriableItrisError(ItrisError):
 
     ``in_flight`` is True when no answer came (a read timeout, a dropped connection): itris
     may still be working on the request, so a search that finds nothing proves nothing yet.
+
+    ``earlier_create`` is set by the push pipeline when the create of a person itris can
+    find only by name may have landed: what the next attempt needs to recognise it.
     """
 
     retriable = True
+    earlier_create: frozenset[int] | None = None
 
     def __init__(
         self, message: str, *, maybe_applied: bool = False, in_flight: bool = False, **kwargs

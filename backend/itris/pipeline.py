@@ -23,8 +23,8 @@ from typing import Any, Protocol
 from backend.itris import contract as c
 from backend.itris import fields as f
 from backend.itris.client import ItrisClient, Record
-from backend.itris.errors import ItrisNotFound
-from backend.itris.matching import MatchResult, find_certain, find_possible, linkedin_slug
+from backend.itris.errors import ItrisNotFound, RetriableItrisError
+from backend.itris.matching import MatchResult, find_certain, find_possible, fold, linkedin_slug
 
 NOTE_MARKER = "[itris-sync activity {}]"
 _MARKER = re.compile(r"\[itris-sync activity (\d+)\]")
@@ -71,6 +71,9 @@ class PushPlan:
     cv: CV | None = None
     dont_overwrite_cv: bool = True
     only_fields: set[str] | None = None  # a manual edit: just these fields
+    # A person with neither email nor LinkedIn URL, whose create may have landed unanswered
+    # in an earlier attempt: the ids of the same-name records itris held before it.
+    earlier_create: frozenset[int] | None = None
 
 
 @dataclass
@@ -113,6 +116,8 @@ def push(client: ItrisClient, plan: PushPlan, hooks: Hooks) -> PushOutcome:
     record, matched_by = _linked_record(client, kind, plan.linked_id)
     if record is None:
         match = _match(client, kind, plan, hooks)
+        if plan.earlier_create is not None:  # our own record is looked for before a create
+            match.possible = [r for r in match.possible if _id(r) in plan.earlier_create]
         if match.possible and not plan.create_new:
             return PushOutcome(
                 "needs_review",
@@ -205,11 +210,66 @@ def _create(client, kind, plan: PushPlan, desired: dict, hooks: Hooks) -> Record
             payload[c.CONTACT_TYPE_ID] = plan.contact_type_id
     email = plan.variables.get("email") or plan.typed_fields.get(c.EMAIL_ADDRESS)
     slug = linkedin_slug(plan.variables.get("linkedin_url"))
+    if email or slug:
 
-    def find_existing() -> Record | None:
-        return find_certain(client, kind, email=email, slug=slug).record
+        def find_existing() -> Record | None:
+            return find_certain(client, kind, email=email, slug=slug).record
 
-    return client.create(kind, payload, find_existing=find_existing)
+        return client.create(kind, payload, find_existing=find_existing)
+    return _create_anonymous(client, kind, plan, payload)
+
+
+def _create_anonymous(client, kind, plan: PushPlan, payload: Record) -> Record:
+    """Create a person itris can find by name only, never twice.
+
+    Nothing but the name and company can find the record again, so the same-name records
+    itris holds before the first create are noted: a record like the one sent that is not
+    among them is ours. After an unanswered create the error carries them
+    (``earlier_create``), for the push's next attempt to look for it before sending again.
+    """
+    known = plan.earlier_create
+    if known is None:
+        known = frozenset(_id(r) for r in _same_name(client, kind, payload))
+    else:
+        found = _made_by_us(client, kind, payload, known)
+        if found is not None:
+            return found
+    try:
+        return client.create(
+            kind, payload, find_existing=lambda: _made_by_us(client, kind, payload, known)
+        )
+    except RetriableItrisError as err:
+        if err.maybe_applied:
+            err.earlier_create = known
+        raise
+
+
+def _id(record: Record) -> int:
+    return int(record[c.ID])
+
+
+def _same_name(client, kind, payload: Record) -> list[Record]:
+    first, last = payload.get(c.FIRST_NAME), payload.get(c.LAST_NAME)
+    if not (first and last):
+        return []
+    wanted = (fold(first), fold(last))
+    return [
+        r
+        for r in client.search(kind, **{c.FILTER_NAME: f"{first} {last}"})
+        if (fold(r.get(c.FIRST_NAME)), fold(r.get(c.LAST_NAME))) == wanted
+    ]
+
+
+def _made_by_us(client, kind, payload: Record, known: frozenset[int]) -> Record | None:
+    """A record itris did not hold before our create, with the name and company we sent."""
+    company = (c.CURRENT_EMPLOYER, c.COMPANY_ID)
+    ours = [
+        r
+        for r in _same_name(client, kind, payload)
+        if _id(r) not in known
+        and all(fold(str(r.get(k) or "")) == fold(str(payload.get(k) or "")) for k in company)
+    ]
+    return min(ours, key=_id) if ours else None
 
 
 def _contact_company(client, plan: PushPlan, hooks: Hooks) -> CompanyChoice:

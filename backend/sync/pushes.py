@@ -30,6 +30,7 @@ from backend.sync.variables import variables_of
 log = logging.getLogger(__name__)
 
 BUSY_DELAY_S = 1.0
+EARLIER_CREATE = "earlier_create"  # in Push.params: see _earlier_create
 
 
 def _lease() -> timedelta:
@@ -192,6 +193,11 @@ def _execute(push: Push) -> timedelta | None:
         # for it (and, not finding it, create it again) until it has had time to.
         writing = err.in_flight and err.method == "POST"
         hold = 2 * current_app.config["ITRIS_TIMEOUT"] if writing else 0
+        if err.earlier_create is not None:
+            push.params = {
+                **(push.params or {}),
+                EARLIER_CREATE: {"record_type": record_type, "known": sorted(err.earlier_create)},
+            }
         _retry_later(push, err.message, max(err.retry_after or 0, hold) or None)
         return timedelta(seconds=hold) if hold else None
     except FatalItrisError as err:
@@ -275,9 +281,30 @@ def _plan(push: Push, contact: Contact, record_type: str, client) -> tuple:
         cv=_cv(contact),
         dont_overwrite_cv=effective["dont_overwrite_cv"],
         only_fields=set(params["only_fields"]) if "only_fields" in params else None,
+        earlier_create=(
+            _earlier_create(contact.id, record_type)
+            if link is None and not (contact.email or contact.linkedin_slug)
+            else None
+        ),
     )
     hooks = _Hooks(contact, record_type, CompanyResolver(push.team_id, contact))
     return plan, hooks
+
+
+def _earlier_create(contact_id: int, record_type: str) -> frozenset[int] | None:
+    """What the first unanswered create for this person knew (see ``pipeline.PushPlan``).
+
+    Kept in the push's params, and looked for in every push of the person: whichever push
+    runs next, however the one that sent the create ended, must find that record.
+    """
+    params = db.session.scalars(
+        select(Push.params).where(Push.contact_id == contact_id).order_by(Push.id)
+    )
+    for value in params:
+        earlier = (value or {}).get(EARLIER_CREATE)
+        if earlier and earlier["record_type"] == str(record_type):
+            return frozenset(earlier["known"])
+    return None
 
 
 def _link(contact_id: int, record_type: str) -> ItrisLink | None:
