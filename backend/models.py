@@ -260,6 +260,9 @@ class Push(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For the sync log's names; never written through.
+    contact: Mapped[Contact] = relationship(viewonly=True)
+    campaign: Mapped[Campaign | None] = relationship(viewonly=True)
 
 
 # The company mirror's tables live with the companies package; import them so every

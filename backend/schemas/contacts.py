@@ -157,6 +157,39 @@ class PushSchema(Schema):
     updated_at = fields.DateTime()
     next_attempt_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+    contact_name = fields.Function(
+        lambda push: (
+            " ".join(filter(None, (push.contact.first_name, push.contact.last_name))) or None
+        ),
+        allow_none=True,
+        metadata={"description": "the person's first and last name, when known"},
+    )
+    contact_email = fields.Function(lambda push: push.contact.email, allow_none=True)
+    campaign_name = fields.Function(
+        lambda push: push.campaign.name if push.campaign else None, allow_none=True
+    )
+
+
+class PushSummaryQuerySchema(Schema):
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+    utc_offset_minutes = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=-14 * 60, max=14 * 60),
+        metadata={"description": "days are counted in this offset from UTC (e.g. 60 for CET)"},
+    )
+
+
+class PushDaySchema(Schema):
+    date = fields.Date()
+    succeeded = fields.Integer()
+    failed = fields.Integer()
+    needs_review = fields.Integer()
+    skipped = fields.Integer()
+    pending = fields.Integer(metadata={"description": "queued or running"})
+
+
+class PushSummarySchema(Schema):
+    days = fields.List(fields.Nested(PushDaySchema), metadata={"description": "oldest first"})
 
 
 class ContactSchema(Schema):

@@ -42,16 +42,13 @@ const SERIES = [
 ];
 const CHART_DAYS = 14;
 const TABLE_LIMIT = 100;
-const CHART_LIMIT = 500;
 const POLL_MS = 1500;
 
 export async function render(container, ctx) {
   const state = {
     status: '',
     pushes: [],
-    chartPushes: [],
-    contacts: new Map(), // id → Promise<contact|null>
-    campaigns: new Map(),
+    chartDays: [],
     timer: null,
   };
   ctx.onCleanup(() => clearTimeout(state.timer));
@@ -95,26 +92,28 @@ export async function render(container, ctx) {
 
   const schedule = () => {
     clearTimeout(state.timer);
-    const pending = [...state.pushes, ...state.chartPushes].some((push) => ['queued', 'running'].includes(push.status));
+    const pending =
+      state.pushes.some((push) => ['queued', 'running'].includes(push.status)) ||
+      state.chartDays.some((day) => day.pending);
     if (pending && ctx.active()) state.timer = setTimeout(() => refresh({ quiet: true }), POLL_MS);
   };
 
   async function refresh({ quiet = false, focusPush = null } = {}) {
     clearTimeout(state.timer);
     try {
-      const [pushes, chartPushes] = await Promise.all([
+      // Days as the browser counts them: the offset from UTC of today here.
+      const offset = -new Date().getTimezoneOffset();
+      const [pushes, summary] = await Promise.all([
         api.get(`/api/pushes${query({ status: state.status, limit: TABLE_LIMIT })}`),
-        api.get(`/api/pushes${query({ limit: CHART_LIMIT })}`),
-        state.campaigns.size ? null : loadCampaigns(state),
+        api.get(`/api/pushes/summary${query({ days: CHART_DAYS, utc_offset_minutes: offset })}`),
       ]);
       // Newest first by when they were made (ids order them too, except for imported rows).
       state.pushes = [...pushes].sort(
         (a, b) => new Date(b.created_at) - new Date(a.created_at) || b.id - a.id,
       );
-      state.chartPushes = chartPushes;
-      await loadPeople(state, pushes);
+      state.chartDays = summary.days;
       if (!ctx.active()) return;
-      renderChart(chartSlot, chartPushes);
+      renderChart(chartSlot, summary.days);
       renderTable(tableSlot, state, retry);
       countLine.textContent = countText(state);
       if (focusPush) document.getElementById(`push-${focusPush}-status`)?.focus();
@@ -131,7 +130,7 @@ export async function render(container, ctx) {
     button.disabled = true;
     try {
       await api.post(`/api/pushes/${push.id}/retry`);
-      announce(`Retrying the push for ${personName(state, push)}.`);
+      announce(`Retrying the push for ${personName(push)}.`);
       await refresh({ focusPush: push.id });
     } catch (error) {
       button.disabled = false;
@@ -151,34 +150,8 @@ export async function render(container, ctx) {
   await refresh();
 }
 
-async function loadCampaigns(state) {
-  try {
-    const campaigns = await api.get('/api/campaigns?archived=true');
-    for (const campaign of campaigns) state.campaigns.set(campaign.id, campaign.name);
-  } catch {
-    // Campaign names are a nicety; the log stands without them.
-  }
-}
-
-/** Fetch each person once (the push list gives only their id). */
-async function loadPeople(state, pushes) {
-  for (const push of pushes) {
-    if (!state.contacts.has(push.contact_id)) {
-      state.contacts.set(
-        push.contact_id,
-        api.get(`/api/contacts/${push.contact_id}`).catch(() => null),
-      );
-    }
-  }
-  await Promise.all(pushes.map((push) => state.contacts.get(push.contact_id)));
-  state.people = new Map();
-  for (const [id, pending] of state.contacts) state.people.set(id, await pending);
-}
-
-function personName(state, push) {
-  const contact = state.people?.get(push.contact_id);
-  const name = [contact?.first_name, contact?.last_name].filter(Boolean).join(' ');
-  return name || contact?.email || `Person #${push.contact_id}`;
+function personName(push) {
+  return push.contact_name || push.contact_email || `Person #${push.contact_id}`;
 }
 
 function countText(state) {
@@ -238,9 +211,7 @@ function renderTable(slot, state, retry) {
   }
   const rows = state.pushes.map((push) => {
     const status = STATUS[push.status] || { label: humanize(push.status), pill: 'pill-neutral' };
-    const contact = state.people.get(push.contact_id);
-    const campaign = push.campaign_id ? state.campaigns.get(push.campaign_id) : null;
-    const secondary = campaign ? `in ${campaign}` : contact?.email;
+    const secondary = push.campaign_name ? `in ${push.campaign_name}` : push.contact_email;
     const action =
       push.status === 'failed'
         ? h(
@@ -249,7 +220,7 @@ function renderTable(slot, state, retry) {
               type: 'button',
               class: 'button secondary small',
               'data-testid': 'push-retry',
-              'aria-label': `Retry the push for ${personName(state, push)}`,
+              'aria-label': `Retry the push for ${personName(push)}`,
             },
             icon('retry'),
             'Retry',
@@ -269,7 +240,7 @@ function renderTable(slot, state, retry) {
       h(
         'th',
         { scope: 'row', class: 'person', 'data-testid': 'push-person' },
-        h('span', { class: 'person-name' }, personName(state, push)),
+        h('span', { class: 'person-name' }, personName(push)),
         secondary ? h('span', { class: 'cell-sub' }, secondary) : null,
       ),
       h(
@@ -317,26 +288,12 @@ function renderTable(slot, state, retry) {
   );
 }
 
-function startOfDay(date) {
-  const day = new Date(date);
-  day.setHours(0, 0, 0, 0);
-  return day;
-}
-
-function renderChart(slot, pushes) {
-  const today = startOfDay(new Date());
-  const days = Array.from({ length: CHART_DAYS }, (_, index) => {
-    const date = new Date(today);
-    date.setDate(today.getDate() - (CHART_DAYS - 1 - index));
-    return { date, counts: {} };
+/** The chart's days from GET /api/pushes/summary: `{date: "YYYY-MM-DD", <outcome>: n}`. */
+function renderChart(slot, summaryDays) {
+  const days = summaryDays.map(({ date, ...counts }) => {
+    const [year, month, day] = date.split('-').map(Number);
+    return { date: new Date(year, month - 1, day), counts };
   });
-  const byDay = new Map(days.map((day) => [day.date.getTime(), day]));
-  for (const push of pushes) {
-    const day = byDay.get(startOfDay(new Date(push.created_at)).getTime());
-    if (!day) continue;
-    const key = ['queued', 'running'].includes(push.status) ? 'pending' : push.status;
-    day.counts[key] = (day.counts[key] || 0) + 1;
-  }
   const total = (key, list = days) => list.reduce((sum, day) => sum + (day.counts[key] || 0), 0);
   const lastWeek = days.slice(-7);
   const ok = total('succeeded', lastWeek);
