@@ -46,6 +46,7 @@ BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import benchkit  # noqa: E402
 import requests  # noqa: E402
 from benchkit import cpu_seconds, free_port, stop, wait_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -392,21 +393,12 @@ def read_back(engine, team_id) -> tuple[list[str], list[dict]]:
 
 def copy_companies(engine, schema, team_id, names) -> None:
     """COPY the names into the mirror: the statement trigger indexes their words."""
-    from backend.companies.index import columns_for
-    from backend.companies.normalise import normalise
-
-    fresh = normalise.__wrapped__
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
-        with cursor.copy(f'COPY "{schema}".companies ({columns}) FROM STDIN') as copy:
-            for i, name in enumerate(names):
-                cols = columns_for(fresh(name))
-                copy.write_row(
-                    (team_id, 100000 + i, name, cols["name_norm"], cols["name_core"],
-                     cols["name_key"], 1, "2024-01-01T00:00:00+00:00")
-                )  # fmt: skip
+        benchkit.copy_companies(
+            cursor, f'"{schema}".companies', team_id, names, first_id=100000, revision=1
+        )
         cursor.execute(
             f'INSERT INTO "{schema}".company_sync_states (team_id, revision, total) '
             "VALUES (%s, 1, %s)",

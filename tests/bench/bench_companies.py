@@ -59,8 +59,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
+from benchkit import copy_companies  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from backend.companies.index import (  # noqa: E402
@@ -68,11 +70,9 @@ from backend.companies.index import (  # noqa: E402
     IndexedCompany,
     MemoryCompanyIndex,
     PostgresCompanyIndex,
-    columns_for,
     postgres_backfill,
     postgres_ddl,
 )
-from backend.companies.normalise import normalise  # noqa: E402
 
 
 def _words(text: str) -> list[str]:
@@ -692,15 +692,7 @@ def _load_postgres(admin, engine, schema, table, names, Company) -> dict:  # noq
     start = time.perf_counter()
     raw = admin.raw_connection()
     try:
-        cursor = raw.cursor()
-        columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
-        with cursor.copy(f"COPY {schema}.companies ({columns}) FROM STDIN") as copy:
-            for i, name in enumerate(names):
-                cols = columns_for(normalise(name))
-                copy.write_row(
-                    (1, i, name, cols["name_norm"], cols["name_core"], cols["name_key"], 0,
-                     "2024-01-01T00:00:00+00:00")
-                )  # fmt: skip
+        copy_companies(raw.cursor(), f"{schema}.companies", 1, names)
         raw.commit()
     finally:
         raw.close()

@@ -1,5 +1,5 @@
-"""What the benchmarks that start servers share: a free port, waiting for one to answer,
-stopping them."""
+"""What the benchmarks share: a free port, waiting for a server to answer, stopping them,
+and loading company names into a mirror table with COPY."""
 
 from __future__ import annotations
 
@@ -68,3 +68,21 @@ def cpu_seconds(roles: dict[str, Callable[[str, str], bool]]) -> dict[str, float
                 used[role] += seconds
                 break
     return used
+
+
+def copy_companies(cursor, table: str, team_id: int, names, *, first_id: int = 0,
+                   revision: int = 0) -> None:  # fmt: skip
+    """COPY ``names`` into the mirror ``table`` (schema-qualified) with their name columns,
+    on a psycopg ``cursor``; the caller commits. Triggers on the table see one statement."""
+    from backend.companies.index import columns_for
+    from backend.companies.normalise import normalise
+
+    fresh = normalise.__wrapped__  # a million names would only churn its cache
+    columns = "team_id, itris_id, name, name_norm, name_core, name_key, revision, synced_at"
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for i, name in enumerate(names):
+            cols = columns_for(fresh(name))
+            copy.write_row(
+                (team_id, first_id + i, name, cols["name_norm"], cols["name_core"],
+                 cols["name_key"], revision, "2024-01-01T00:00:00+00:00")
+            )  # fmt: skip
