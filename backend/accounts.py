@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.db import db, utcnow
 from backend.errors import ApiError
-from backend.models import ROLES, ApiToken, LoginAttempt, Team, User
+from backend.models import ROLES, ApiToken, LoginAttempt, PersonRevision, Team, User
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -138,16 +138,35 @@ def user_for_token(token: str) -> User | None:
 
 
 class SignIn(NamedTuple):
-    """Whom a live token signs in, and their team's revision when it was read."""
+    """Whom a live token signs in, and the revisions of their team and of the people asked
+    about (``revision.person_keys``; 0 for none) when they were read."""
 
     user_id: int
     team_id: int
     revision: int
+    people: tuple[int, int]
 
 
-# The same read as plain values, for a request that may be answered without a session.
+def _person_revision(key: str):
+    return (
+        select(PersonRevision.revision)
+        .where(PersonRevision.team_id == User.team_id, PersonRevision.who == bindparam(key))
+        .scalar_subquery()
+    )
+
+
+# The same read as plain values, for a request that may be answered without a session, with
+# the revisions of the person a profile lookup asks about (by slug and by email).
 _SIGN_IN = (
-    select(ApiToken.id, ApiToken.last_used_at, User.id, User.team_id, Team.revision)
+    select(
+        ApiToken.id,
+        ApiToken.last_used_at,
+        User.id,
+        User.team_id,
+        Team.revision,
+        _person_revision("slug_key"),
+        _person_revision("email_key"),
+    )
     .join(User, User.id == ApiToken.user_id)
     .join(Team, Team.id == User.team_id)
     .where(*_LIVE)
@@ -159,19 +178,23 @@ _TOUCH = (
 )
 
 
-def sign_in_alone(token: str) -> SignIn | None:
+def sign_in_alone(
+    token: str, person: tuple[str | None, str | None] = (None, None)
+) -> SignIn | None:
     """:func:`user_for_token`, as one statement outside the request's session (None if the
     token is not live): no transaction is opened around it, so a request answered from it
     alone (a kept profile lookup) makes one round trip to the database, not three."""
+    slug_key, email_key = person
+    params = {"token_hash": hash_token(token), "slug_key": slug_key, "email_key": email_key}
     with db.autocommit.connect() as connection:
-        row = connection.execute(_SIGN_IN, {"token_hash": hash_token(token)}).first()
+        row = connection.execute(_SIGN_IN, params).first()
         if row is None:
             return None
-        token_id, last_used_at, user_id, team_id, revision = row
+        token_id, last_used_at, user_id, team_id, revision, by_slug, by_email = row
         now = utcnow()
         if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
             connection.execute(_TOUCH, {"token_id": token_id, "now": now})
-    return SignIn(user_id, team_id, revision)
+    return SignIn(user_id, team_id, revision, (by_slug or 0, by_email or 0))
 
 
 def revoke(token: str) -> None:

@@ -1,13 +1,16 @@
 """Kept profile lookups: a profile viewed again is answered from the earlier view's answer.
 
 A lookup reads about ten rows and may ask itris; what it answered is kept under a key of
-(team, user, the request's body) with the team's revision when the request began
-(``backend/revision.py``). Any commit that changes a row a lookup shows gives the team a
-new revision, and so does forgetting a kept itris answer (a push, a link, a webhook, a
-reconnect), so an answer kept under another revision is never served. A view that showed a
-kept itris answer expires with it (``ITRIS_STATE_TTL_S`` after itris was asked).
+(team, user, the request's body) with the revisions, when the request began, of the team
+and of the person asked about (``backend/revision.py``). Any commit that changes a row a
+lookup shows renews one of them: the person's for their own rows (their contact, campaign
+memberships, links, pushes, a kept itris answer forgotten), the team's for the rest
+(settings, campaigns, the company mirror, a reconnect). An answer kept under other
+revisions is never served, and a push for one person leaves everyone else's views kept. A
+view that showed a kept itris answer expires with it (``ITRIS_STATE_TTL_S`` after itris
+was asked).
 
-The revision comes with the sign-in row every request reads anyway, so a repeat view costs
+The revisions come with the sign-in row every request reads anyway, so a repeat view costs
 that one read and a look in memory: :func:`serve_kept` reads it alone, before the request's
 session opens, and a kept answer is served without one (no BEGIN and COMMIT round trips).
 Answers are kept in this process (embedded mode) and in the queue's Redis, which every API
@@ -34,8 +37,9 @@ from urllib.parse import urlparse
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 
-from backend import accounts, person_state
+from backend import accounts, person_state, revision
 from backend.auth import bearer_token
+from backend.db import db
 from backend.lru import LRU
 from backend.models import User
 
@@ -80,8 +84,7 @@ def _kept_for_request(schema: Schema) -> str | None:
     if current_app.config["LOOKUP_CACHE_S"] <= 0:
         return None
     token = bearer_token()
-    sign_in = accounts.sign_in_alone(token) if token is not None else None
-    if sign_in is None:
+    if token is None:
         return None
     raw = request.get_json(silent=True)  # None: no JSON body, which the view refuses
     if not isinstance(raw, dict):
@@ -90,13 +93,22 @@ def _kept_for_request(schema: Schema) -> str | None:
         body = schema.load(raw)
     except ValidationError:
         return None
-    return _kept(_store(), _key(sign_in.team_id, sign_in.user_id, body), sign_in.revision)
+    sign_in = accounts.sign_in_alone(token, _person(body))
+    if sign_in is None:
+        return None
+    key = _key(sign_in.team_id, sign_in.user_id, body)
+    return _kept(_store(), key, sign_in.revision, list(sign_in.people))
 
 
-def _kept(store, key: str, revision: int) -> str | None:
-    """The body kept under ``key`` for this revision, if it has not expired."""
+def _person(body: dict) -> tuple[str | None, str | None]:
+    return revision.keys_of_profile(body.get("profile_url"), body.get("email"))
+
+
+def _kept(store, key: str, team: int, people: list[int]) -> str | None:
+    """The body kept under ``key`` for these revisions, if it has not expired."""
     for entry in store.candidates(key):
-        if entry["revision"] == revision and entry["expires"] > time.time():
+        held = entry["revision"] == team and entry["people"] == people
+        if held and entry["expires"] > time.time():
             store.hold(key, entry)
             return entry["body"]
     return None
@@ -107,10 +119,11 @@ def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) 
     max_age = current_app.config["LOOKUP_CACHE_S"]
     if max_age <= 0:
         return _response(_text(compute()[0]), "off")
-    revision = user.team.revision  # read with the sign-in row, before anything else
+    team = user.team.revision  # read with the sign-in row, before anything else
+    people = revision.of_people(db.session, user.team_id, _person(body))  # and before computing
     store = _store()
     key = _key(user.team_id, user.id, body)
-    kept = _kept(store, key, revision)
+    kept = _kept(store, key, team, people)
     if kept is not None:
         if current_app.config.get("LOOKUP_CACHE_VERIFY"):
             _verify(kept, _text(compute()[0]))
@@ -122,7 +135,7 @@ def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) 
         if basis.checked_at is not None:
             asked = datetime.fromisoformat(basis.checked_at).timestamp()
             expires = min(expires, asked + person_state.ttl_s())
-        entry = {"revision": revision, "expires": expires, "body": text}
+        entry = {"revision": team, "people": people, "expires": expires, "body": text}
         if expires > time.time():
             store.put(key, entry, expires - time.time())
     return _response(text, "miss")

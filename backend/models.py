@@ -285,6 +285,20 @@ class LoginAttempt(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PersonRevision(Base):
+    """One person's revision (backend/revision.py): renewed by every commit that changes what
+    their profile lookups show, so a view kept under another revision is not served. A person
+    is who a lookup asks about: ``s:<LinkedIn slug>`` and ``e:<email>``."""
+
+    __tablename__ = "person_revisions"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    who: Mapped[str] = mapped_column(String(330), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class ItrisPersonState(Base):
     """What itris last said about a person, for the profile lookup (see person_state.py)."""
 

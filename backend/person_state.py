@@ -154,7 +154,10 @@ def forget_contact(contact: Contact) -> int:
 def forget_team(team_id: int) -> int:
     """Drop everything kept for a team (not committed): its itris changed."""
     statement = delete(ItrisPersonState).where(ItrisPersonState.team_id == team_id)
-    return _delete(statement, team_id)
+    removed = _delete(statement, None)
+    if removed:  # everyone's: the team's revision, not one per person
+        revision.note(db.session, team_id)
+    return removed
 
 
 def purge_expired() -> int:
@@ -170,13 +173,17 @@ def _delete(statement, team_id: int | None) -> int:
     """Run a DELETE of kept answers; a view that showed one of them is not served again.
 
     Views show only answers still kept, so forgetting nobody (a webhook about a person no
-    one has viewed) leaves the team's kept views standing: only a removal renews its revision.
+    one has viewed) leaves every kept view standing: only a removal renews a revision, that
+    of the person whose answer it was.
     """
     options = {"synchronize_session": False, revision.OPTION: ()}
-    removed = db.session.execute(statement.execution_options(**options)).rowcount
-    if removed and team_id is not None:
-        revision.note(db.session, team_id)
-    return removed
+    if team_id is None:
+        return db.session.execute(statement.execution_options(**options)).rowcount
+    statement = statement.returning(ItrisPersonState.linkedin_slug, ItrisPersonState.email)
+    removed = db.session.execute(statement.execution_options(**options)).all()
+    for slug, email in removed:
+        revision.note_person(db.session, team_id, slug, email)
+    return len(removed)
 
 
 PERSON_EVENTS = {c.WEBHOOK_EVENTS[kind] for kind in c.PERSON_TYPES}

@@ -1,23 +1,34 @@
-"""Team revisions: one number per team that changes whenever what its lookups show changes.
+"""Revisions: numbers that change whenever what a team's, or a person's, lookups show changes.
 
 A profile lookup reads a dozen rows (the person, their campaigns, pushes, settings, the
 connection, the company mirror). Rather than re-reading them on every view, a lookup is kept
-with the team's revision it was computed under (``backend/lookup_cache.py``), and the
-revision comes with the sign-in row every request reads anyway.
+with the revisions it was computed under (``backend/lookup_cache.py``): the team's, and the
+person's it asked about. Both come with the sign-in row every request reads anyway.
 
-The session renews the revision itself, so no write path can forget to:
+- A person's own rows (``PERSON_TABLES``: their contact, campaign memberships, links and
+  pushes; and a kept itris answer removed) renew that person's revision, in
+  ``person_revisions`` under ``s:<LinkedIn slug>`` and ``e:<email>`` (a contact's old slug
+  and email too, when they change): a lookup asks by those, so a push for one person leaves
+  every other person's kept view standing. A person with neither is the team's.
+- Every other row a lookup shows (settings, users, campaigns, the connection, the company
+  mirror and aliases) renews the team's revision (``teams.revision``).
 
-- every flush notes the teams of the rows it inserts, changes or deletes;
-- a bulk UPDATE/DELETE/INSERT must name the teams it touches with
+The session renews them itself, so no write path can forget to:
+
+- every flush notes the teams, or people, of the rows it inserts, changes or deletes;
+- a bulk UPDATE/DELETE/INSERT must name what it touches with
   ``.execution_options(teams_revised=team_id | [ids] | ())`` (``()``: nothing any lookup
-  shows), or it is refused: the statement alone does not say whose rows it changed;
+  shows) or ``.execution_options(contacts_revised=[contact ids])``, or it is refused: the
+  statement alone does not say whose rows it changed;
 - just before the commit, one ``UPDATE teams SET revision = <fresh random number>`` for the
-  noted teams, in id order, joins the same transaction: the rows and the revision become
-  visible together, and the team row is locked only for the commit itself.
+  noted teams, in id order, and one upsert of the noted people's revisions (but those of a
+  team renewed: its new revision stales them all), in key order, join the same
+  transaction: the rows and the revisions become visible together, and the rows are locked
+  only for the commit itself.
 
 A revision is a random 62-bit number, not a counter, so it never comes back: not after a
 database is restored from a backup, nor in another database whose team has the same id
-(kept lookups may be shared through Redis).
+(kept lookups may be shared through Redis). A person never renewed has revision 0.
 
 Rows no lookup shows (sign-in tokens and attempts, activities and their notes) renew
 nothing; of the kept itris answers (``backend/person_state.py``), only removals do (see
@@ -31,13 +42,24 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session
 
+from backend.itris.matching import linkedin_slug, normalise_email
 from backend.lru import LRU
-from backend.models import Base, CampaignMember, Contact, ItrisLink, Team, User, UserSettings
+from backend.models import (
+    Base,
+    CampaignMember,
+    Contact,
+    ItrisLink,
+    PersonRevision,
+    Team,
+    User,
+    UserSettings,
+)
 
 OPTION = "teams_revised"
+PEOPLE_OPTION = "contacts_revised"  # a bulk statement about some people: their contact ids
 
 # Tables whose rows no profile lookup shows.
 UNSHOWN = frozenset({"api_tokens", "login_attempts", "activities", "activity_notes"})
@@ -48,6 +70,11 @@ UNSHOWN = frozenset({"api_tokens", "login_attempts", "activities", "activity_not
 # this one do not show.
 REMOVALS_ONLY = frozenset({"itris_person_states"})
 
+# Tables whose rows only their own person's lookups show: they renew that person's revision
+# (``s:<slug>`` and ``e:<email>``), not the team's, so a push for one person leaves every
+# other person's kept views standing. A person without either is the team's.
+PERSON_TABLES = frozenset({"contacts", "campaign_members", "itris_links", "pushes"})
+
 # Rows without a team_id of their own: the parent row that has one, through which column.
 PARENTS = {
     UserSettings: (User, "user_id"),
@@ -56,6 +83,7 @@ PARENTS = {
 }
 
 _NOTED = "revised_teams"
+_PEOPLE = "revised_people"  # {(team_id, who)}
 
 
 def install(session) -> None:
@@ -96,17 +124,88 @@ def note(session: Session, team_ids: int | Iterable[int]) -> None:
     session.info.setdefault(_NOTED, set()).update(int(i) for i in ids if i is not None)
 
 
+def person_keys(slug: str | None, email: str | None) -> tuple[str | None, str | None]:
+    """Who a lookup asks about, as ``person_revisions`` names them (None: not given)."""
+    email = normalise_email(email)
+    return (f"s:{slug}" if slug else None, f"e:{email}" if email else None)
+
+
+def keys_of_profile(profile_url: str | None, email: str | None) -> tuple[str | None, str | None]:
+    """:func:`person_keys` for a lookup's body."""
+    return person_keys(linkedin_slug(profile_url), email)
+
+
+def note_person(session: Session, team_id: int, slug: str | None, email: str | None) -> None:
+    """Say that this transaction changed what this person's lookups show (their team's, if
+    neither slug nor email names them)."""
+    keys = [key for key in person_keys(slug, email) if key]
+    if not keys:
+        note(session, team_id)
+        return
+    session.info.setdefault(_PEOPLE, set()).update((int(team_id), key) for key in keys)
+
+
 def _note_flush(session: Session, _context) -> None:
-    teams = {_team_of(session, obj) for obj in session.deleted}
-    for obj in session.new:
-        if _table(obj) not in REMOVALS_ONLY:
-            teams.add(_team_of(session, obj))
-    for obj in session.dirty:
-        if _table(obj) not in REMOVALS_ONLY and session.is_modified(obj, include_collections=False):
+    changed = list(session.deleted)
+    changed += [obj for obj in session.new if _table(obj) not in REMOVALS_ONLY]
+    changed += [
+        obj
+        for obj in session.dirty
+        if _table(obj) not in REMOVALS_ONLY and session.is_modified(obj, include_collections=False)
+    ]
+    teams = set()
+    people = []
+    for obj in changed:
+        if _table(obj) in PERSON_TABLES:
+            people.append(obj)
+        elif _table(obj) in REMOVALS_ONLY:  # a kept itris answer, about one person
+            note_person(session, obj.team_id, obj.linkedin_slug, obj.email)
+        else:
             teams.add(_team_of(session, obj))
     teams.discard(None)
     if teams:
         note(session, teams)
+    if people:
+        _note_people(session, people)
+
+
+def _note_people(session: Session, rows: list) -> None:
+    """Note the person of each row: a contact (as it was and as it is), or its contact's."""
+    contact_ids = set()
+    for obj in rows:
+        if isinstance(obj, Contact):
+            state = inspect(obj)
+            for name in ("email", "linkedin_slug"):
+                history = state.attrs[name].history
+                for old in filter(None, history.deleted or ()):
+                    email, slug = (old, None) if name == "email" else (None, old)
+                    note_person(session, obj.team_id, slug, email)
+            note_person(session, obj.team_id, obj.linkedin_slug, obj.email)
+        else:
+            contact_ids.add(obj.contact_id)
+    _note_contacts(session, contact_ids)
+
+
+def _note_contacts(session: Session, contact_ids) -> None:
+    """Note the people of these contacts (ids), as they are now."""
+    held = {}
+    for contact_id in set(contact_ids):
+        contact = session.identity_map.get(session.identity_key(Contact, contact_id))
+        if contact is not None and not _KEYS & inspect(contact).unloaded:
+            held[contact_id] = (contact.team_id, contact.linkedin_slug, contact.email)
+    missing = set(contact_ids) - held.keys()
+    if missing:
+        # Inside the flush: read on its connection, not through the session's autoflush.
+        for contact_id, *person in session.connection().execute(_CONTACT_KEYS, {"ids": missing}):
+            held[contact_id] = tuple(person)
+    for team_id, slug, email in held.values():  # a contact deleted meanwhile has no views
+        note_person(session, team_id, slug, email)
+
+
+_KEYS = frozenset({"team_id", "linkedin_slug", "email"})
+_CONTACT_KEYS = select(Contact.id, Contact.team_id, Contact.linkedin_slug, Contact.email).where(
+    Contact.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _table(obj) -> str | None:
@@ -140,10 +239,14 @@ def _note_bulk(state) -> None:
     table = getattr(state.statement, "table", None)
     if table is None or table.name in UNSHOWN:
         return
+    if PEOPLE_OPTION in state.execution_options:
+        _note_contacts(state.session, state.execution_options[PEOPLE_OPTION])
+        return
     if OPTION not in state.execution_options:
         raise RuntimeError(
             f"a bulk statement on {table.name} must say which teams' lookups it changes: "
-            f".execution_options({OPTION}=team_id, or () for none)"
+            f".execution_options({OPTION}=team_id, or () for none, or {PEOPLE_OPTION}="
+            "contact ids)"
         )
     note(state.session, state.execution_options[OPTION])
 
@@ -154,18 +257,56 @@ def _renew(session: Session) -> None:
     # The commit flushes after this hook: flush first, so every row is noted.
     session.flush()
     teams = session.info.pop(_NOTED, None)
+    people = session.info.pop(_PEOPLE, None)
+    fresh = secrets.randbits(62) or 1
+    if people:
+        people = sorted(person for person in people if person[0] not in (teams or ()))
+    if people:
+        _renew_people(session, people, fresh)
     if teams:
         session.execute(
             update(Team)
             .where(Team.id.in_(sorted(teams)))
-            .values(revision=secrets.randbits(62) or 1)
+            .values(revision=fresh)
             .execution_options(**{OPTION: (), "synchronize_session": False})
         )
+
+
+def _renew_people(session: Session, people: list[tuple[int, str]], fresh: int) -> None:
+    """Give these people a fresh revision, in key order (rows are locked until the commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(PersonRevision).values(
+        [{"team_id": team_id, "who": who, "revision": fresh} for team_id, who in people]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[PersonRevision.team_id, PersonRevision.who],
+        set_={"revision": statement.excluded.revision},
+    )
+    session.execute(statement.execution_options(**{OPTION: ()}))
+
+
+_PERSON_REVISIONS = select(PersonRevision.who, PersonRevision.revision).where(
+    PersonRevision.team_id == bindparam("team_id"),
+    PersonRevision.who.in_(bindparam("keys", expanding=True)),
+)
+
+
+def of_people(bind, team_id: int, keys: tuple[str | None, ...]) -> list[int]:
+    """The revisions of ``keys`` (0 for a person never changed, or not named), in order."""
+    named = [key for key in keys if key]
+    if not named:
+        return [0] * len(keys)
+    found = dict(bind.execute(_PERSON_REVISIONS, {"team_id": team_id, "keys": named}).all())
+    return [found.get(key, 0) if key else 0 for key in keys]
 
 
 def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_NOTED, None)
+        session.info.pop(_PEOPLE, None)
 
 
 def untracked_tables() -> list[str]:

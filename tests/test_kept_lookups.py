@@ -19,7 +19,16 @@ from backend.companies.webhooks import signature, webhook_secret
 from backend.db import db, utcnow
 from backend.itris import contract as c
 from backend.lookup_cache import HEADER
-from backend.models import ApiToken, CampaignMember, Contact, Push, Team, User
+from backend.models import (
+    ApiToken,
+    Campaign,
+    CampaignMember,
+    Contact,
+    Push,
+    Team,
+    User,
+    UserSettings,
+)
 
 LOOKUP = "/api/profile/lookup"
 
@@ -48,6 +57,12 @@ def revision_of(engine, team_name="Acme Recruitment") -> int:
         return db.session.scalar(select(Team.revision).where(Team.name == team_name))
 
 
+def person_revision_of(engine, who: str) -> int:
+    """A person's revision in the Acme team (``s:<slug>``, ``e:<email>``; 0: never renewed)."""
+    with engine.app.app_context():
+        return revision.of_people(db.session, _team_id(engine), (who,))[0]
+
+
 def test_a_repeat_view_is_the_kept_answer_and_asks_itris_nothing(engine):
     first, how = view(engine, newcomer())
     assert how == "miss" and first["itris"]["connected"] is True
@@ -70,13 +85,15 @@ def test_a_kept_view_is_served_without_opening_a_transaction(engine):
             begun.append(connection)
 
     here = threading.get_ident()
-    view(engine, newcomer())
+    body, _, _ = _member(engine)  # their rows gave them a revision: read alone, it must match
+    body = {**body, "email": "nadia@harbour.example"}  # never renewed: revision 0
+    view(engine, body)
     # Verification would compute the view afresh, through the session: off for this test.
     engine.app.config["LOOKUP_CACHE_VERIFY"] = False
     sessions = engine.app.extensions["db"].session
     event.listen(sessions, "after_begin", note_begin)
     try:
-        assert view(engine, newcomer())[1] == "hit"
+        assert view(engine, body)[1] == "hit"
         assert begun == []
         # A view computed afresh signs in and reads through the session as ever.
         assert view(engine, newcomer(company="Tidewater Logistics"))[1] == "miss"
@@ -154,9 +171,9 @@ def test_a_webhook_about_someone_nobody_viewed_leaves_kept_views_kept(engine):
     person_created(engine, {**stranger, c.EMAIL_ADDRESS: "ivo.petrov@elsewhere.example"})
     assert revision_of(engine) == start
     assert view(engine, newcomer())[1] == "hit"
-    # One about the person viewed forgets their kept answer, and so the view.
+    # One about the person viewed forgets their kept answer, and so the view: theirs alone.
     person_created(engine, {c.ID: 70002, c.FIRST_NAME: "Nadia", c.LAST_NAME: "Okafor"})
-    assert revision_of(engine) != start
+    assert revision_of(engine) == start
     assert view(engine, newcomer())[1] == "miss"
 
 
@@ -167,6 +184,25 @@ def test_other_peoples_first_views_leave_a_kept_view_kept(engine):
     assert how == "miss" and other["itris"]["checked_at"] is not None  # itris asked, kept
     assert revision_of(engine) == start
     assert view(engine, newcomer())[1] == "hit"
+
+
+def test_another_persons_push_leaves_a_kept_view_kept(engine):
+    """A busy team pushes all day: one person's push must not make every view afresh."""
+    campaign = engine.campaign()
+    view(engine, newcomer())
+    assert view(engine, newcomer())[1] == "hit"
+    start = revision_of(engine)
+    other = engine.person("busy-bee", "Bea", "Busy")
+    added = engine.add(campaign, profile=other, email="bea@busy.example")
+    engine.wait(added["push"]["id"])
+    engine.activity(added["contact_id"], campaign, "email_replied", subject="Yes")
+    engine.wait_all()
+
+    assert view(engine, newcomer())[1] == "hit"
+    assert revision_of(engine) == start
+    seen, how = view(engine, {**other, "email": "bea@busy.example"})
+    assert how == "miss" and seen["sync"]["status"] == "succeeded"
+    assert view(engine, {**other, "email": "bea@busy.example"})[1] == "hit"
 
 
 def _member(engine, sync_as="applicant") -> tuple[dict, int, int]:
@@ -292,16 +328,21 @@ def test_a_write_the_revision_never_heard_of_is_caught_by_verification(engine):
     assert response.status_code == 500
 
 
-# --- The team revision --------------------------------------------------------------------
+# --- The team's and people's revisions ---------------------------------------------------
+def campaign_row(engine, name="Revised") -> Campaign:
+    return Campaign(team_id=_team_id(engine), name=name, type="candidate", sync_as="applicant")
+
+
 def test_only_commits_that_change_what_lookups_show_change_the_revision(engine):
     start = revision_of(engine)
     other = engine.auth.user("omar@other.example", team="Other Team")
     other_start = revision_of(engine, "Other Team")
     with engine.app.app_context():
-        contact = Contact(team_id=_team_id(engine), email="kim@example.com", first_name="Kim")
-        db.session.add(contact)
+        db.session.add(campaign_row(engine))
+        db.session.add(Contact(team_id=_team_id(engine), email="kim@example.com"))
         db.session.rollback()
     assert revision_of(engine) == start  # rolled back: nothing changed
+    assert person_revision_of(engine, "e:kim@example.com") == 0
     engine.auth.login("rita@acme.example")  # a new token: no lookup shows it
     with engine.app.app_context():
         token = db.session.scalars(select(ApiToken)).first()
@@ -309,7 +350,7 @@ def test_only_commits_that_change_what_lookups_show_change_the_revision(engine):
         db.session.commit()
     assert revision_of(engine) == start
     with engine.app.app_context():
-        db.session.add(Contact(team_id=_team_id(engine), email="kim@example.com"))
+        db.session.add(campaign_row(engine))
         db.session.commit()
     changed = revision_of(engine)
     assert changed != start
@@ -317,36 +358,77 @@ def test_only_commits_that_change_what_lookups_show_change_the_revision(engine):
     assert other
 
 
-def test_a_savepoint_leaves_the_renewal_to_the_outer_commit(engine):
+def test_a_persons_rows_renew_their_revision_as_they_were_and_are_not_the_teams(engine):
     start = revision_of(engine)
     with engine.app.app_context():
-        team = _team_id(engine)
-        with db.session.begin_nested():
-            db.session.add(Contact(team_id=team, email="sam@example.com"))
-        # Renewing at the savepoint would lock the team row for the rest of the transaction.
-        assert db.session.scalar(select(Team.revision).where(Team.id == team)) == start
+        db.session.add(Contact(team_id=_team_id(engine), email="kim@example.com"))
         db.session.commit()
+    kim = person_revision_of(engine, "e:kim@example.com")
+    assert kim != 0
+    assert revision_of(engine) == start
+    with engine.app.app_context():  # a new email: a lookup by either finds another answer
+        contact = db.session.scalar(select(Contact).where(Contact.email == "kim@example.com"))
+        contact.email, contact.linkedin_slug = "kim@new.example", "kim-new"
+        db.session.commit()
+    assert person_revision_of(engine, "e:kim@example.com") not in (0, kim)
+    assert person_revision_of(engine, "e:kim@new.example") != 0
+    assert person_revision_of(engine, "s:kim-new") != 0
+    assert revision_of(engine) == start
+
+
+def test_a_savepoint_leaves_the_renewal_to_the_outer_commit(engine):
+    start = revision_of(engine)
+    team = _team_id(engine)
+    for row, renewed in (
+        (Contact(team_id=team, email="sam@example.com"), "person"),
+        (campaign_row(engine), "team"),
+    ):
+        with engine.app.app_context():
+            with db.session.begin_nested():
+                db.session.add(row)
+            # Renewing at the savepoint would lock the row for the rest of the transaction.
+            assert db.session.scalar(select(Team.revision).where(Team.id == team)) == start
+            if renewed == "person":
+                assert revision.of_people(db.session, team, ("e:sam@example.com",)) == [0]
+            db.session.commit()
+        if renewed == "person":
+            assert person_revision_of(engine, "e:sam@example.com") != 0
+            assert revision_of(engine) == start
     assert revision_of(engine) != start
 
 
-def test_rows_without_a_team_of_their_own_change_their_parents_team(engine):
-    _, contact, campaign = _member(engine)
+def test_rows_without_a_team_of_their_own_change_their_parents_person_or_team(engine):
+    body, contact, campaign = _member(engine)
     start = revision_of(engine)
+    person = revision.keys_of_profile(body["profile_url"], None)[0]
+    before = person_revision_of(engine, person)
     with engine.app.app_context():
         membership = db.session.get(CampaignMember, (campaign, contact))
         membership.tags_override = ["via-parent"]
         db.session.commit()
+    assert person_revision_of(engine, person) != before
+    assert revision_of(engine) == start
+    with engine.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "rita@acme.example"))
+        db.session.add(UserSettings(user_id=user.id, data={"tags": ["mine"]}))
+        db.session.commit()
     assert revision_of(engine) != start
 
 
-def test_a_bulk_statement_must_name_the_teams_it_changes(engine):
-    _, contact, _ = _member(engine)
-    start = revision_of(engine)
+def test_a_bulk_statement_must_name_the_teams_or_people_it_changes(engine):
+    body, contact, _ = _member(engine)
+    person = revision.keys_of_profile(body["profile_url"], None)[0]
+    start, before = revision_of(engine), person_revision_of(engine, person)
     with engine.app.app_context():
         statement = update(Push).where(Push.contact_id == contact).values(last_error="x")
         with pytest.raises(RuntimeError, match="teams_revised"):
             db.session.execute(statement)
         db.session.rollback()
+        db.session.execute(statement.execution_options(contacts_revised=[contact]))
+        db.session.commit()
+    assert person_revision_of(engine, person) != before
+    assert revision_of(engine) == start
+    with engine.app.app_context():
         db.session.execute(statement.execution_options(teams_revised=_team_id(engine)))
         db.session.commit()
     assert revision_of(engine) != start

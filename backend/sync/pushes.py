@@ -126,12 +126,12 @@ def run(push_id: int) -> str:
 
 def _claim(push_id: int) -> bool:
     now = utcnow()
-    team_id = db.session.scalar(select(Push.team_id).where(Push.id == push_id))
+    contact_id = db.session.scalar(select(Push.contact_id).where(Push.id == push_id))
     claimed = db.session.execute(
         update(Push)
         .where(Push.id == push_id, Push.status == "queued")
         .values(status="running", started_at=now, attempts=Push.attempts + 1, updated_at=now)
-        .execution_options(teams_revised=team_id if team_id is not None else ())
+        .execution_options(contacts_revised=[contact_id] if contact_id is not None else [])
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -407,7 +407,7 @@ def sweep() -> int:
     now = utcnow()
     stale_after = timedelta(seconds=current_app.config["SWEEP_STALE_S"])
     rows = db.session.execute(
-        select(Push.id, Push.team_id).where(
+        select(Push.id, Push.contact_id).where(
             Push.status == "running", Push.started_at < now - _lease()
         )
     ).all()
@@ -417,7 +417,7 @@ def sweep() -> int:
             update(Push)
             .where(Push.id.in_(stuck), Push.status == "running")
             .values(status="queued", next_attempt_at=now, last_error="the worker stopped mid-push")
-            .execution_options(teams_revised={team_id for _, team_id in rows})
+            .execution_options(contacts_revised={contact_id for _, contact_id in rows})
         )
         db.session.commit()
     forgotten = db.session.scalars(
