@@ -15,8 +15,10 @@ phase and a time cap): throughput and p50/p99 of the trivial ``GET /healthz`` (a
 answer after ``SELECT 1``) and of a JSON 404 (no database at all); of
 ``POST /api/profile/lookup`` for 500 profiles viewed for the first time (itris is asked
 live: a linked GET and email/slug searches per record type), then for the same profiles
-viewed again (the kept lookup, ``backend/lookup_cache.py``: the team's revision comes with
-the sign-in read, so one small read), then with itris disconnected for 500 profiles never
+viewed again (the kept lookup, ``backend/lookup_cache.py``: the revisions of the team and
+of the person come with the sign-in read, so one small read), then again while other people
+are added to a campaign at ``--busy-rate`` a second (a busy team: each add commits a person
+and a push, which must leave these views kept), then with itris disconnected for 500 profiles never
 viewed (every answer computed afresh: our own work only) and for the first 500 again (each
 answered afresh once, the disconnect having renewed the revision, then kept); how many
 answers were kept (``X-Lookup-Cache``) and the latency of each kind; the CPU each process
@@ -30,6 +32,7 @@ in-process cProfile of where a lookup computed afresh spends its time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -153,6 +156,10 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile-lookups", type=int, default=100)
     parser.add_argument(
+        "--busy-rate", type=float, default=10.0,
+        help="people added to a campaign per second while the 'busy team' phase views",
+    )  # fmt: skip
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )
@@ -269,6 +276,14 @@ def main(argv=None) -> int:
         )
         response.raise_for_status()
 
+        # The campaign the busy team adds people to: made now, as it renews the team's revision.
+        busy_campaign = requests.post(
+            f"{url}/api/campaigns",
+            json={"name": "Busy team", "type": "candidate", "sync_as": "applicant", "tags": []},
+            headers=auth,
+            timeout=30,
+        ).json()["id"]
+
         # 500 profiles measured, 100 more only to warm both workers' pools and caches.
         every = lookup_bodies(contacts, names, 1100)
         bodies, warm, unseen = every[:500], every[500:600], every[600:]
@@ -300,6 +315,15 @@ def main(argv=None) -> int:
         repeat = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
         repeat["itris_calls_per_lookup"] = per_lookup(stats, sandbox_stats(sandbox_url), repeat)
         print(f"  {repeat}")
+        print(
+            f"POST /api/profile/lookup, the same profiles again while {args.busy_rate:g} other "
+            "people a second are added to a campaign (a busy team) ...",
+            flush=True,
+        )
+        with adding_people(url, auth, busy_campaign, args.busy_rate) as added:
+            busy = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
+        busy["people_added"] = added
+        print(f"  {busy}")
         requests.delete(f"{url}/api/integrations/itris", headers=auth, timeout=30)
         print("POST /api/profile/lookup, 500 profiles never viewed, itris disconnected", flush=True)
         print("  (every answer computed afresh: our own work only) ...", flush=True)
@@ -332,6 +356,7 @@ def main(argv=None) -> int:
             "json_404_no_database": floor,
             "lookup_first_view": first,
             "lookup_repeat_view": repeat,
+            "lookup_repeat_view_busy_team": busy,
             "lookup_computed_afresh_itris_disconnected": fresh,
             "lookup_itris_disconnected": local,
             "company_search_in_process": company,
@@ -345,6 +370,11 @@ def main(argv=None) -> int:
                     repeat["throughput_rps"] / floor["throughput_rps"], 3
                 ),
                 "repeat_view_p99_ms": repeat["p99_ms"],
+                "repeat_view_busy_team_throughput_share": share(busy),
+                "repeat_view_busy_team_p99_ms": busy["p99_ms"],
+                "repeat_view_busy_team_kept_share": round(
+                    busy.get("kept_lookups", {}).get("hit", 0) / max(busy["requests"], 1), 3
+                ),
                 "first_view_throughput_share": share(first),
                 "first_view_p99_ms": first["p99_ms"],
                 "itris_disconnected_throughput_share": share(local),
@@ -472,6 +502,39 @@ def copy_contacts(engine, schema, team_id, names, count) -> list[dict]:
     finally:
         raw.close()
     return contacts
+
+
+@contextlib.contextmanager
+def adding_people(url, auth, campaign_id, rate):
+    """Add new people to a campaign at ``rate`` a second until the block ends (a busy team:
+    each add commits a person and a push). Yields a dict that then holds how many were added."""
+    added = {"count": 0, "per_s": 0.0}
+    stop_event = threading.Event()
+
+    def run():
+        session = requests.Session()
+        session.headers.update(auth)
+        started = time.monotonic()
+        while not stop_event.is_set():
+            n = added["count"]
+            profile = {"profile_url": f"https://www.linkedin.com/in/busy-{n}-{os.getpid()}/",
+                       "first_name": "Busy", "last_name": f"Person{n}"}  # fmt: skip
+            response = session.post(
+                f"{url}/api/campaigns/{campaign_id}/contacts", json={"profile": profile}, timeout=30
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"adding a person: {response.status_code} {response.text}")
+            added["count"] += 1
+            stop_event.wait(max(0.0, started + added["count"] / rate - time.monotonic()))
+        added["per_s"] = round(added["count"] / (time.monotonic() - started), 1)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        yield added
+    finally:
+        stop_event.set()
+        thread.join()
 
 
 def lookup_bodies(contacts, names, count) -> list[dict]:
