@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from marshmallow import Schema, ValidationError
 
 from backend import accounts, person_state, revision
@@ -96,6 +96,7 @@ def _kept_for_request(schema: Schema) -> str | None:
     sign_in = accounts.sign_in_alone(token, _person(body))
     if sign_in is None:
         return None
+    g.lookup_sign_in = sign_in  # the view, if it computes, need not read the revisions again
     key = _key(sign_in.team_id, sign_in.user_id, body)
     return _kept(_store(), key, sign_in.revision, list(sign_in.people))
 
@@ -119,8 +120,7 @@ def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) 
     max_age = current_app.config["LOOKUP_CACHE_S"]
     if max_age <= 0:
         return _response(_text(compute()[0]), "off")
-    team = user.team.revision  # read with the sign-in row, before anything else
-    people = revision.of_people(db.session, user.team_id, _person(body))  # and before computing
+    team, people = _revisions(user, body)
     store = _store()
     key = _key(user.team_id, user.id, body)
     kept = _kept(store, key, team, people)
@@ -139,6 +139,19 @@ def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) 
         if expires > time.time():
             store.put(key, entry, expires - time.time())
     return _response(text, "miss")
+
+
+def _revisions(user: User, body: dict) -> tuple[int, list[int]]:
+    """The team's and the person's revisions, as read before anything a lookup shows.
+
+    The sign-in read alone (:func:`serve_kept`) brought them; else the team's came with the
+    view's sign-in, and the person's are read now. Read earlier than the rows they guard,
+    they can only be older, which keeps an answer under a revision that no longer holds."""
+    alone = g.get("lookup_sign_in")
+    if alone is not None and alone.user_id == user.id:
+        return alone.revision, list(alone.people)
+    people = revision.of_people(db.session, user.team_id, _person(body))
+    return user.team.revision, people
 
 
 def _verify(kept: str, fresh: str) -> None:
