@@ -249,15 +249,11 @@ def _id(record: Record) -> int:
 
 
 def _same_name(client, kind, payload: Record) -> list[Record]:
+    """Every record of the name sent, at any company."""
     first, last = payload.get(c.FIRST_NAME), payload.get(c.LAST_NAME)
-    if not (first and last):
-        return []
-    wanted = (fold(first), fold(last))
-    return [
-        r
-        for r in client.search(kind, **{c.FILTER_NAME: f"{first} {last}"})
-        if (fold(r.get(c.FIRST_NAME)), fold(r.get(c.LAST_NAME))) == wanted
-    ]
+    return find_possible(
+        client, kind, first_name=first, last_name=last, same_company=lambda _record: True
+    )
 
 
 def _made_by_us(client, kind, payload: Record, known: frozenset[int]) -> Record | None:
