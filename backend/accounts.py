@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from backend import revision
 from backend.db import db, utcnow
 from backend.errors import ApiError
 from backend.models import ROLES, ApiToken, LoginAttempt, PersonRevision, Team, User
@@ -138,13 +139,15 @@ def user_for_token(token: str) -> User | None:
 
 
 class SignIn(NamedTuple):
-    """Whom a live token signs in, and the revisions of their team and of the people asked
-    about (``revision.person_keys``; 0 for none) when they were read."""
+    """Whom a live token signs in, and the revisions of their team, of the people asked
+    about (``revision.person_keys``; 0 for none) and of the company buckets asked about
+    (``revision.of_buckets``) when they were read."""
 
     user_id: int
     team_id: int
     revision: int
     people: tuple[int, int]
+    company: int = 0
 
 
 def _person_revision(key: str):
@@ -166,6 +169,7 @@ _SIGN_IN = (
         Team.revision,
         _person_revision("slug_key"),
         _person_revision("email_key"),
+        revision.buckets_revision(User.team_id, bindparam("company_keys", expanding=True)),
     )
     .join(User, User.id == ApiToken.user_id)
     .join(Team, Team.id == User.team_id)
@@ -179,22 +183,29 @@ _TOUCH = (
 
 
 def sign_in_alone(
-    token: str, person: tuple[str | None, str | None] = (None, None)
+    token: str,
+    person: tuple[str | None, str | None] = (None, None),
+    company_keys: tuple[str, ...] = (),
 ) -> SignIn | None:
     """:func:`user_for_token`, as one statement outside the request's session (None if the
     token is not live): no transaction is opened around it, so a request answered from it
     alone (a kept profile lookup) makes one round trip to the database, not three."""
     slug_key, email_key = person
-    params = {"token_hash": hash_token(token), "slug_key": slug_key, "email_key": email_key}
+    params = {
+        "token_hash": hash_token(token),
+        "slug_key": slug_key,
+        "email_key": email_key,
+        "company_keys": list(company_keys),
+    }
     with db.autocommit.connect() as connection:
         row = connection.execute(_SIGN_IN, params).first()
         if row is None:
             return None
-        token_id, last_used_at, user_id, team_id, revision, by_slug, by_email = row
+        token_id, last_used_at, user_id, team_id, team_revision, by_slug, by_email, company = row
         now = utcnow()
         if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
             connection.execute(_TOUCH, {"token_id": token_id, "now": now})
-    return SignIn(user_id, team_id, revision, (by_slug or 0, by_email or 0))
+    return SignIn(user_id, team_id, team_revision, (by_slug or 0, by_email or 0), int(company))
 
 
 def revoke(token: str) -> None:

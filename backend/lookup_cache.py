@@ -1,17 +1,20 @@
 """Kept profile lookups: a profile viewed again is answered from the earlier view's answer.
 
 A lookup reads about ten rows and may ask itris; what it answered is kept under a key of
-(team, user, the request's body) with the revisions, when the request began, of the team
-and of the person asked about (``backend/revision.py``). Any commit that changes a row a
-lookup shows renews one of them: the person's for their own rows (their contact, campaign
-memberships, links, pushes, a kept itris answer forgotten), the team's for the rest
-(settings, campaigns, the company mirror, a reconnect). An answer kept under other
-revisions is never served, and a push for one person leaves everyone else's views kept. A
-view that showed a kept itris answer expires with it (``ITRIS_STATE_TTL_S`` after itris
-was asked).
+(team, user, the request's body) with the revisions, when the request began, of the team,
+of the person asked about and of the company buckets its company search rests on
+(``backend/revision.py``). Any commit that changes a row a lookup shows renews one of
+them: the person's for their own rows (their contact, campaign memberships, links, pushes,
+a kept itris answer forgotten), with the shared PostgreSQL index the buckets of a
+mirrored company's words (``backend/companies/revisions.py``), the team's for the rest
+(settings, campaigns, aliases, a reconnect; the mirror with the in-process index). An
+answer kept under other revisions is never served, so a push for one person, or a company
+itris announces, leaves every view it cannot change kept. A view that showed a kept itris
+answer expires with it (``ITRIS_STATE_TTL_S`` after itris was asked).
 
-The revisions come with the sign-in row every request reads anyway, so a repeat view costs
-that one read and a look in memory: :func:`serve_kept` reads it alone, before the request's
+The revisions come with the sign-in row every request reads anyway (the buckets of the
+company the profile shows; a contact whose own company differs costs one read more), so a
+repeat view costs that one read and a look in memory: :func:`serve_kept` reads it alone, before the request's
 session opens, and a kept answer is served without one (no BEGIN and COMMIT round trips).
 Answers are kept in this process (embedded mode) and in the queue's Redis, which every API
 process shares.
@@ -39,6 +42,8 @@ from marshmallow import Schema, ValidationError
 
 from backend import accounts, person_state, revision
 from backend.auth import bearer_token
+from backend.companies import lookup
+from backend.companies import revisions as company_revisions
 from backend.db import db
 from backend.lru import LRU
 from backend.models import User
@@ -93,65 +98,113 @@ def _kept_for_request(schema: Schema) -> str | None:
         body = schema.load(raw)
     except ValidationError:
         return None
-    sign_in = accounts.sign_in_alone(token, _person(body))
+    company_keys = _company_keys(body)
+    sign_in = accounts.sign_in_alone(token, _person(body), company_keys)
     if sign_in is None:
         return None
     g.lookup_sign_in = sign_in  # the view, if it computes, need not read the revisions again
     key = _key(sign_in.team_id, sign_in.user_id, body)
-    return _kept(_store(), key, sign_in.revision, list(sign_in.people))
+    company = (company_keys, sign_in.company)
+
+    def buckets(keys):
+        with db.autocommit.connect() as connection:
+            return revision.of_buckets(connection, sign_in.team_id, keys)
+
+    return _kept(_store(), key, sign_in.revision, list(sign_in.people), company, buckets)
 
 
 def _person(body: dict) -> tuple[str | None, str | None]:
     return revision.keys_of_profile(body.get("profile_url"), body.get("email"))
 
 
-def _kept(store, key: str, team: int, people: list[int]) -> str | None:
-    """The body kept under ``key`` for these revisions, if it has not expired."""
+def _company_keys(body: dict) -> tuple[str, ...]:
+    """The company buckets a lookup of this profile's company rests on, when the shared
+    index's buckets are kept (``backend/companies/revisions.py``)."""
+    if not lookup.uses_postgres():
+        return ()
+    return company_revisions.search_keys(body.get("company"))
+
+
+def _kept(
+    store,
+    key: str,
+    team: int,
+    people: list[int],
+    company: tuple[tuple[str, ...], int],
+    buckets: Callable[[tuple[str, ...]], int],
+) -> str | None:
+    """The body kept under ``key`` for these revisions, if it has not expired.
+
+    ``company``: the profile's company buckets and their summed revision, as read with the
+    sign-in; an answer that rested on others (the contact's own company differs from the
+    profile's) has its own read by ``buckets(keys)``."""
     for entry in store.candidates(key):
         held = entry["revision"] == team and entry["people"] == people
-        if held and entry["expires"] > time.time():
+        if held and entry["expires"] > time.time() and _company_held(entry, company, buckets):
             store.hold(key, entry)
             return entry["body"]
     return None
 
 
-def respond(user: User, body: dict, compute: Callable[[], tuple[dict, object]]) -> Response:
-    """The lookup's JSON response: kept, or from ``compute()`` -> (dumped view, Basis)."""
+def _company_held(entry: dict, company, buckets) -> bool:
+    rested = entry.get("company")
+    if rested is None:
+        return True
+    keys, total = tuple(rested[0]), rested[1]
+    return total == (company[1] if keys == company[0] else buckets(keys))
+
+
+def respond(user: User, body: dict, compute: Callable[..., tuple[dict, object]]) -> Response:
+    """The lookup's JSON response: kept, or from ``compute(company)`` -> (dumped view,
+    Basis), where ``company`` is the profile's company buckets and their summed revision as
+    already read (``revision.BucketWatch``), or None."""
     max_age = current_app.config["LOOKUP_CACHE_S"]
     if max_age <= 0:
-        return _response(_text(compute()[0]), "off")
-    team, people = _revisions(user, body)
+        return _response(_text(compute(None)[0]), "off")
+    team, people, company = _revisions(user, body)
     store = _store()
     key = _key(user.team_id, user.id, body)
-    kept = _kept(store, key, team, people)
+
+    def buckets(keys):
+        return revision.of_buckets(db.session, user.team_id, keys)
+
+    kept = _kept(store, key, team, people, company, buckets)
     if kept is not None:
         if current_app.config.get("LOOKUP_CACHE_VERIFY"):
-            _verify(kept, _text(compute()[0]))
+            _verify(kept, _text(compute(company)[0]))
         return _response(kept, "hit")
-    view, basis = compute()
+    view, basis = compute(company)
     text = _text(view)
     if basis.keepable:
         expires = time.time() + max_age
         if basis.checked_at is not None:
             asked = datetime.fromisoformat(basis.checked_at).timestamp()
             expires = min(expires, asked + person_state.ttl_s())
-        entry = {"revision": team, "people": people, "expires": expires, "body": text}
+        entry = {
+            "revision": team,
+            "people": people,
+            "company": basis.company,
+            "expires": expires,
+            "body": text,
+        }
         if expires > time.time():
             store.put(key, entry, expires - time.time())
     return _response(text, "miss")
 
 
-def _revisions(user: User, body: dict) -> tuple[int, list[int]]:
-    """The team's and the person's revisions, as read before anything a lookup shows.
+def _revisions(user: User, body: dict) -> tuple[int, list[int], tuple[tuple[str, ...], int]]:
+    """The team's, the person's and the profile's company buckets' revisions, as read
+    before anything a lookup shows.
 
     The sign-in read alone (:func:`serve_kept`) brought them; else the team's came with the
-    view's sign-in, and the person's are read now. Read earlier than the rows they guard,
-    they can only be older, which keeps an answer under a revision that no longer holds."""
+    view's sign-in, and the rest are read now. Read earlier than the rows they guard, they
+    can only be older, which keeps an answer under a revision that no longer holds."""
+    keys = _company_keys(body)
     alone = g.get("lookup_sign_in")
     if alone is not None and alone.user_id == user.id:
-        return alone.revision, list(alone.people)
+        return alone.revision, list(alone.people), (keys, alone.company)
     people = revision.of_people(db.session, user.team_id, _person(body))
-    return user.team.revision, people
+    return user.team.revision, people, (keys, revision.of_buckets(db.session, user.team_id, keys))
 
 
 def _verify(kept: str, fresh: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
 
 from backend import connection, contacts, person_state, revision
+from backend.companies import lookup as lookup_index
 from backend.companies.warnings import company_warnings
 from backend.db import db, utcnow
 from backend.itris import contract as c
@@ -35,12 +36,18 @@ class Basis:
     keepable: bool
     # When itris was asked for the kept answer shown: the view expires with that answer.
     checked_at: str | None = None
+    # The company buckets the company part rests on, and their summed revision
+    # (``revision.BucketWatch``), or None (the in-process index: the team's revision).
+    company: tuple[tuple[str, ...], int] | None = None
 
 
-def lookup(user: User, data: dict) -> tuple[dict, Basis]:
+def lookup(
+    user: User, data: dict, company: tuple[tuple[str, ...], int] | None = None
+) -> tuple[dict, Basis]:
     """Look a profile up: our contact, its itris state, company, effective values, sync status.
 
-    Returns the panel's view and what it rests on besides the team's rows.
+    Returns the panel's view and what it rests on besides the team's and person's rows.
+    ``company``: the profile's company buckets and their summed revision, if already read.
     """
 
     def memo(key: Hashable, compute: Callable):
@@ -61,17 +68,22 @@ def lookup(user: User, data: dict) -> tuple[dict, Basis]:
         ctx.record_type, variables_of(contact), ctx.section["field_mapping"], contact.fields or {}
     )
     itris, basis = _itris_state(user, contact, ctx, known, memo)
+    watch = revision.BucketWatch(user.team, company) if lookup_index.uses_postgres() else None
+    warnings = company_warnings(
+        user.team_id,
+        contact.company,
+        company_warning=ctx.effective["company_warning"],
+        company_warning_detail=ctx.effective["company_warning_detail"],
+        displayed_company_info=ctx.effective["displayed_company_info"],
+        memo=memo,
+        watch=watch,
+    )
+    if watch is not None:
+        basis = replace(basis, company=watch.basis())
     return {
         "contact": _contact_summary(contact, memberships) if known else None,
         "itris": itris,
-        "company": company_warnings(
-            user.team_id,
-            contact.company,
-            company_warning=ctx.effective["company_warning"],
-            company_warning_detail=ctx.effective["company_warning_detail"],
-            displayed_company_info=ctx.effective["displayed_company_info"],
-            memo=memo,
-        ),
+        "company": warnings,
         "effective": ctx.choice.as_dict(),
         "fields": {
             "displayed": ctx.section["displayed_fields"],

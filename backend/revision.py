@@ -10,8 +10,14 @@ person's it asked about. Both come with the sign-in row every request reads anyw
   ``person_revisions`` under ``s:<LinkedIn slug>`` and ``e:<email>`` (a contact's old slug
   and email too, when they change): a lookup asks by those, so a push for one person leaves
   every other person's kept view standing. A person with neither is the team's.
-- Every other row a lookup shows (settings, users, campaigns, the connection, the company
-  mirror and aliases) renews the team's revision (``teams.revision``).
+- With the shared PostgreSQL company index, a mirrored company renews the buckets of its
+  words (``backend/companies/revisions.py``), beside the people's, under ``c:<n>``: a
+  company itris announces leaves kept every view whose company search it cannot change.
+  A change of the team's company-count level, or a write of more than
+  ``MAX_BUCKETS_PER_COMMIT`` buckets (a full sync's page), renews the team instead.
+- Every other row a lookup shows (settings, users, campaigns, the connection, aliases, and
+  the company mirror with the in-process index) renews the team's revision
+  (``teams.revision``).
 
 The session renews them itself, so no write path can forget to:
 
@@ -42,9 +48,10 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import db
 from backend.itris.matching import linkedin_slug, normalise_email
 from backend.lru import LRU
 from backend.models import (
@@ -61,8 +68,11 @@ from backend.models import (
 OPTION = "teams_revised"
 PEOPLE_OPTION = "contacts_revised"  # a bulk statement about some people: their contact ids
 
-# Tables whose rows no profile lookup shows.
-UNSHOWN = frozenset({"api_tokens", "login_attempts", "activities", "activity_notes"})
+# Tables whose rows no profile lookup shows. (A lookup reads the mirror's position from
+# company_sync_states only to know whether the companies changed, which renews by itself.)
+UNSHOWN = frozenset(
+    {"api_tokens", "login_attempts", "activities", "activity_notes", "company_sync_states"}
+)
 
 # Tables whose new and changed rows change no kept lookup, only their removal does: a kept
 # itris answer is written only where none was kept or the one kept has expired (and every
@@ -84,6 +94,7 @@ PARENTS = {
 
 _NOTED = "revised_teams"
 _PEOPLE = "revised_people"  # {(team_id, who)}
+_COUNTS = "company_count_changes"  # {team_id: companies added - removed}
 
 
 def install(session) -> None:
@@ -155,9 +166,12 @@ def _note_flush(session: Session, _context) -> None:
     ]
     teams = set()
     people = []
+    companies = []
     for obj in changed:
         if _table(obj) in PERSON_TABLES:
             people.append(obj)
+        elif _table(obj) == "companies" and _company_buckets():
+            companies.append(obj)
         elif _table(obj) in REMOVALS_ONLY:  # a kept itris answer, about one person
             note_person(session, obj.team_id, obj.linkedin_slug, obj.email)
         else:
@@ -167,6 +181,30 @@ def _note_flush(session: Session, _context) -> None:
         note(session, teams)
     if people:
         _note_people(session, people)
+    if companies:
+        _note_companies(session, companies)
+
+
+def _company_buckets() -> bool:
+    """True when mirrored companies renew word buckets (the shared PostgreSQL index)."""
+    from backend.companies import lookup
+
+    return lookup.uses_postgres()
+
+
+def _note_companies(session: Session, rows: list) -> None:
+    """Note the buckets of each company as it was and as it is, and the teams' counts."""
+    from backend.companies.revisions import company_keys
+
+    noted = session.info.setdefault(_PEOPLE, set())
+    counts = session.info.setdefault(_COUNTS, {})
+    for obj in rows:
+        names = {obj.name, *filter(None, inspect(obj).attrs["name"].history.deleted or ())}
+        for name in names:
+            noted.update((obj.team_id, key) for key in company_keys(name, obj.itris_id))
+        if obj in session.new or obj in session.deleted:
+            change = 1 if obj in session.new else -1
+            counts[obj.team_id] = counts.get(obj.team_id, 0) + change
 
 
 def _note_people(session: Session, rows: list) -> None:
@@ -258,6 +296,9 @@ def _renew(session: Session) -> None:
     session.flush()
     teams = session.info.pop(_NOTED, None)
     people = session.info.pop(_PEOPLE, None)
+    counts = session.info.pop(_COUNTS, None)
+    if counts or people:
+        teams = (teams or set()) | _companies_renewing_teams(session, people or (), counts or {})
     fresh = secrets.randbits(62) or 1
     if people:
         people = sorted(person for person in people if person[0] not in (teams or ()))
@@ -270,6 +311,29 @@ def _renew(session: Session) -> None:
             .values(revision=fresh)
             .execution_options(**{OPTION: (), "synchronize_session": False})
         )
+
+
+def _companies_renewing_teams(session: Session, noted, counts: dict[int, int]) -> set[int]:
+    """Teams whose company writes renew them whole: too many buckets for one commit, or a
+    new company-count level (every search weighs its words by it)."""
+    from backend.companies.index import PostgresCompanyIndex
+    from backend.companies.models import Company
+    from backend.companies.revisions import MAX_BUCKETS_PER_COMMIT, count_level
+
+    buckets: dict[int, int] = {}
+    for team_id, who in noted:
+        if who.startswith("c:"):
+            buckets[team_id] = buckets.get(team_id, 0) + 1
+    teams = {team for team, total in buckets.items() if total > MAX_BUCKETS_PER_COMMIT}
+    for team_id, change in counts.items():
+        if change and team_id not in teams:
+            # Mirror writers take the team's sync-state row lock (companies/mirror.py), so
+            # this count includes every earlier writer's, and this one's.
+            index = PostgresCompanyIndex(session.get_bind(), Company.__table__, team_id)
+            now = index.count(session.connection())
+            if count_level(now) != count_level(now - change):
+                teams.add(team_id)
+    return teams
 
 
 def _renew_people(session: Session, people: list[tuple[int, str]], fresh: int) -> None:
@@ -303,10 +367,72 @@ def of_people(bind, team_id: int, keys: tuple[str | None, ...]) -> list[int]:
     return [found.get(key, 0) if key else 0 for key in keys]
 
 
+# Bucket revisions are summed below 2**30 each: a sum that fits any integer column, and a
+# renewal leaves it unchanged once in a billion.
+_BUCKET_SPAN = 1 << 30
+
+
+def buckets_revision(team_id, keys):
+    """A scalar subquery: the summed revisions of these ``c:<n>`` buckets of the team's
+    (``backend/companies/revisions.py``), 0 for none renewed. ``keys`` an expanding bind."""
+    return (
+        select(func.coalesce(func.sum(PersonRevision.revision % _BUCKET_SPAN), 0))
+        .where(PersonRevision.team_id == team_id, PersonRevision.who.in_(keys))
+        .scalar_subquery()
+    )
+
+
+_BUCKETS = select(buckets_revision(bindparam("team_id"), bindparam("keys", expanding=True)))
+
+
+def of_buckets(bind, team_id: int, keys: tuple[str, ...]) -> int:
+    """The summed revision of these company buckets (:func:`buckets_revision`)."""
+    if not keys:
+        return 0
+    return int(bind.execute(_BUCKETS, {"team_id": team_id, "keys": list(keys)}).scalar() or 0)
+
+
+class BucketWatch:
+    """The company buckets a lookup being computed rests on, and their summed revision, each
+    read before the rows it guards (``backend/companies/revisions.py``).
+
+    ``known``: buckets whose summed revision was read with the sign-in, as (keys, sum).
+    """
+
+    def __init__(self, team: Team, known: tuple[tuple[str, ...], int] | None = None):
+        self.team = team
+        self.keys: set[str] = set()
+        self.total = 0
+        self._known = known
+
+    def over(self, keys: tuple[str, ...]) -> tuple[int, int]:
+        """Rest on ``keys`` too; return what a search resting on them alone may be kept by
+        this process under: the team's revision (which a new company-count level renews)
+        and the keys' summed revision."""
+        keys = tuple(sorted(set(keys)))
+        if self._known is not None and self._known[0] == keys:
+            own = self._known[1]
+        else:
+            own = of_buckets(db.session, self.team.id, keys)
+        fresh = [key for key in keys if key not in self.keys]
+        if len(fresh) == len(keys):
+            self.total += own
+        elif fresh:
+            self.total += of_buckets(db.session, self.team.id, tuple(fresh))
+        self.keys.update(fresh)
+        return self.team.revision, own
+
+    def basis(self) -> tuple[tuple[str, ...], int] | None:
+        """(the buckets, their summed revision), for :func:`of_buckets` to check; None if
+        the lookup rests on none."""
+        return (tuple(sorted(self.keys)), self.total) if self.keys else None
+
+
 def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_NOTED, None)
         session.info.pop(_PEOPLE, None)
+        session.info.pop(_COUNTS, None)
 
 
 def untracked_tables() -> list[str]:

@@ -440,3 +440,86 @@ def test_the_migration_matches_the_models_on_sqlite(tmp_path):
     database.dispose()
     ours = [d for d in diff if "compan" in repr(d)]
     assert ours == []
+
+
+# --- What a search rests on (backend/companies/revisions.py) ------------------------------
+def _variants(name: str, rng) -> list[str]:
+    """Names a recruiter may type for ``name``: a letter swapped, dropped, doubled or
+    changed, two words joined, a word split, a legal form added."""
+    words = name.split()
+    out = [name, f"{name} Ltd"]
+    for i, word in enumerate(words):
+        if len(word) >= 5:
+            j = rng.randrange(1, len(word) - 2)
+            for typo in (
+                word[:j] + word[j + 1] + word[j] + word[j + 2 :],
+                word[:j] + word[j + 1 :],
+                word[:j] + word[j] + word[j:],
+                word[:j] + "x" + word[j + 1 :],
+                f"{word[:j]} {word[j:]}",
+            ):
+                out.append(" ".join([*words[:i], typo, *words[i + 1 :]]))
+    out += [" ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+            for i in range(len(words) - 1)]  # fmt: skip
+    return out
+
+
+@pytest.mark.postgres
+def test_a_search_finds_only_companies_that_share_a_bucket_with_it(make_index):
+    """A kept lookup is renewed by the buckets a company writes: every company a search
+    finds must share one with the search, or a change to it would go unseen."""
+    import random
+
+    from backend.companies.revisions import company_keys, search_keys
+
+    companies = {**KNOWN, **{40001 + i: n for i, n in enumerate(FILLER)}}
+    index = make_index(companies)
+    if not isinstance(index, PostgresCompanyIndex):
+        pytest.skip("the in-process index renews the team for every company")
+    rng = random.Random(7)
+    checked = 0
+    for name in companies.values():
+        for query in _variants(name, rng):
+            keys = set(search_keys(query))
+            for candidate in index.search(query, limit=10):
+                checked += 1
+                assert keys & company_keys(candidate.name, candidate.itris_id), (query, candidate)
+    assert checked > 300
+
+
+@pytest.mark.postgres
+def test_companies_sharing_no_bucket_with_a_search_leave_its_answer_alone(make_index):
+    """Within a company-count level, companies that share no bucket with a search, added,
+    changed or removed, leave its answer exactly as it was."""
+    import random
+
+    from backend.companies.index import _COUNT_LEVELS
+    from backend.companies.revisions import company_keys, count_level, search_keys
+
+    companies = {**KNOWN, **{40001 + i: n for i, n in enumerate(FILLER)}}
+    # As many companies as a level, with room for one more before the next.
+    level = next(
+        n for n, after in zip(_COUNT_LEVELS, _COUNT_LEVELS[1:], strict=False)
+        if n >= len(companies) and after > n + 1
+    )  # fmt: skip
+    padding = {50001 + i: f"Orrery Kiln {i}" for i in range(level - len(companies))}
+    index = make_index({**companies, **padding})
+    if not isinstance(index, PostgresCompanyIndex):
+        pytest.skip("the in-process index renews the team for every company")
+    rng = random.Random(11)
+    queries = [q for name in list(companies.values())[:20] for q in _variants(name, rng)[:4]]
+    before = {query: index.search(query, limit=10) for query in queries}
+    # Other companies' names, retyped: each one written and removed again around the search.
+    pool = [v for name in companies.values() for v in _variants(name, rng)]
+    changed = 0
+    for query in queries:
+        keys = set(search_keys(query))
+        unrelated = [n for n in pool if not keys & company_keys(n, 90000)]
+        name = rng.choice(unrelated)
+        level = count_level(len(index))
+        index.add([IndexedCompany(90000, name)])
+        if count_level(len(index)) == level:
+            assert index.search(query, limit=10) == before[query], (query, name)
+            changed += 1
+        index.remove([90000])
+    assert changed > 20

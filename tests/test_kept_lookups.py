@@ -451,3 +451,144 @@ def test_processes_share_kept_lookups_through_redis(engine, make_app):
 def _team_id(engine) -> int:
     with engine.app.app_context():
         return db.session.scalar(select(User.team_id).where(User.email == "ada@acme.example"))
+
+
+# --- The company mirror -------------------------------------------------------------------
+# With the shared PostgreSQL index a company renews only the buckets of its words
+# (backend/companies/revisions.py); with the in-process index, the team's revision.
+def _buckets(engine) -> bool:
+    with engine.app.app_context():
+        from backend.companies import lookup
+
+        return lookup.uses_postgres()
+
+
+def company(engine, itris_id: int, name: str, **facts) -> str:
+    """itris announces a company (created or changed): what the mirror did."""
+    return announce(engine, "company.created", "companies", {c.ID: itris_id, "name": name, **facts})
+
+
+def company_count(engine) -> int:
+    from backend.companies.index import PostgresCompanyIndex
+    from backend.companies.models import Company
+
+    with engine.app.app_context():
+        index = PostgresCompanyIndex(db.engine, Company.__table__, _team_id(engine))
+        return index.count(db.session.connection())
+
+
+def settle_company_count(engine, room: int = 10) -> None:
+    """With the shared index, fill the mirror to a company-count level with ``room`` more
+    companies before the next: writes within it renew buckets alone, whatever the seed."""
+    from backend.companies import mirror, revisions
+    from backend.companies.index import _COUNT_LEVELS
+
+    if not _buckets(engine):
+        return
+    now = company_count(engine)
+    target = next(
+        level for level, after in zip(_COUNT_LEVELS, _COUNT_LEVELS[1:], strict=False)
+        if level >= now + 1 and after - level > room
+    )  # fmt: skip
+    records = [{c.ID: 60000 + i, "name": f"Zephyr Quarry {i} Works"} for i in range(target - now)]
+    with engine.app.app_context():
+        mirror.upsert(_team_id(engine), records)
+    assert revisions.count_level(company_count(engine)) == target
+
+
+def warned(seen) -> dict[int, str | None]:
+    return {w["itris_id"]: w["detail"] for w in seen["company"]["warnings"]}
+
+
+def test_a_company_renews_only_the_views_whose_search_it_can_change(engine):
+    settle_company_count(engine)
+    body = newcomer()  # at "Harbour Freight Systems"
+    view(engine, body)
+    assert view(engine, body)[1] == "hit"
+    start = revision_of(engine)
+
+    assert company(engine, 39101, "Quillon Biotech") == "created"  # no word in common
+    if _buckets(engine):
+        assert view(engine, body)[1] == "hit"
+        assert revision_of(engine) == start
+    else:
+        assert view(engine, body)[1] == "miss"
+        assert revision_of(engine) != start
+
+    assert company(engine, 39102, "Harbour Frieght Systems", location="Tilbury") == "created"
+    seen, how = view(engine, body)  # two letters swapped: a similar company to warn about
+    assert how == "miss" and warned(seen).get(39102) == "Tilbury", seen["company"]
+    assert view(engine, body)[1] == "hit"
+
+    assert company(engine, 39102, "Harbour Frieght Systems", location="Grays") == "updated"
+    seen, how = view(engine, body)  # a fact shown beside a warning
+    assert how == "miss" and warned(seen).get(39102) == "Grays", seen["company"]
+    assert view(engine, body)[1] == "hit"
+
+    assert company(engine, 39102, "Quillon Labs", location="Grays") == "updated"
+    seen, how = view(engine, body)  # renamed away: no longer similar
+    assert how == "miss" and 39102 not in warned(seen), seen["company"]
+
+    assert company(engine, 39103, "HarbourFreight Systems Limited") == "created"
+    seen, how = view(engine, body)  # two words joined, a legal form: the same company
+    assert how == "miss" and seen["company"]["info"]["itris_id"] == 39103, seen["company"]
+    assert view(engine, body)[1] == "hit"
+    if _buckets(engine):
+        assert revision_of(engine) == start  # only buckets were renewed throughout
+
+
+def test_the_teams_pick_for_a_name_is_watched_by_id(engine):
+    """A picked company may share no word with the name: its own changes still show."""
+    body, contact, _ = _member(engine)
+    assert company(engine, 39201, "Quillon Biotech", location="Leeds") == "created"
+    engine.call("post", f"/api/contacts/{contact}/company", {"itris_company_id": 39201}, expect=200)
+    engine.wait_all()  # the pick is pushed to itris: the person's rows settle first
+    seen, _ = view(engine, body)
+    assert seen["company"]["info"]["location"] == "Leeds", seen["company"]
+    assert view(engine, body)[1] == "hit"
+    assert company(engine, 39201, "Quillon Biotech", location="York") == "updated"
+    seen, how = view(engine, body)
+    assert how == "miss" and seen["company"]["info"]["location"] == "York", seen["company"]
+
+
+def test_a_contacts_own_company_is_watched_when_the_profile_shows_another(engine):
+    settle_company_count(engine)
+    body, _, _ = _member(engine)  # stored at "Harbour Freight Systems"
+    moved = {**body, "company": "Quillon Biotech"}  # the page shows a newer employer
+    seen, _ = view(engine, moved)
+    assert view(engine, moved)[1] == "hit"
+    assert company(engine, 39301, "Tidewater Logistics") == "created"
+    assert view(engine, moved)[1] == ("hit" if _buckets(engine) else "miss")
+    assert company(engine, 39302, "Harbour Freight Systems", location="Hull") == "created"
+    seen, how = view(engine, moved)
+    assert how == "miss" and seen["company"]["info"]["itris_id"] == 39302, seen["company"]
+
+
+def test_a_new_company_count_level_or_a_big_write_renews_the_team(engine):
+    """Every search weighs its words by the team's company count, as a level: a write that
+    reaches a new level renews the team, as does a write too big to name its buckets."""
+    from backend.companies import mirror, revisions
+
+    if not _buckets(engine):
+        pytest.skip("the in-process index renews the team for every company")
+    team = _team_id(engine)
+    start = revision_of(engine)
+    records = [{c.ID: 40000 + i, "name": f"Zephyr Quarry {i} Works"} for i in range(300)]
+    with engine.app.app_context():
+        assert mirror.upsert(team, records)[0] == 300
+    assert revision_of(engine) != start  # more buckets than one commit may name
+
+    view(engine, newcomer())
+    next_id, crossed = 41000, 0
+    while crossed < 2:
+        before, level = revision_of(engine), revisions.count_level(company_count(engine))
+        assert company(engine, next_id, f"Orrery Kiln {next_id}") == "created"
+        next_id += 1
+        if revisions.count_level(company_count(engine)) != level:
+            crossed += 1
+            assert revision_of(engine) != before
+            assert view(engine, newcomer())[1] == "miss"
+        else:
+            assert revision_of(engine) == before
+            assert view(engine, newcomer())[1] == "hit"
+    assert next_id - 41000 > 2  # some writes stayed within a level

@@ -23,8 +23,8 @@ def lookup(body):
     """
     user = current_user()
 
-    def compute():
-        view, basis = profile.lookup(user, body)
+    def compute(company):
+        view, basis = profile.lookup(user, body, company)
         return _OUT.dump(view), basis
 
     return lookup_cache.respond(user, body, compute)

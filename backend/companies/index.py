@@ -442,7 +442,10 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
       stays within :data:`_PG_SEED_BUDGET`, are the *seed*; the next within
       :data:`_PG_READ_BUDGET` are *near*; the commonest are *far*.
     - ``weights``: each word's rarity (idf; generic words x :data:`_GENERIC_WEIGHT`) times
-      its factor, summed over the groups it serves in each tier.
+      its factor, summed over the groups it serves in each tier. The rarity is of the
+      team's company count as a level (``revisions.count_level``), so a company added or
+      removed changes only the searches that share a word with it
+      (``backend/companies/revisions.py``).
     - ``seeded``: the candidates, from the seed words' postings (index-only): their summed
       weight and length norm. ``near``: when there are more candidates than
       :data:`_PG_FETCH`, the near words' postings re-weight every one (a scan of those
@@ -488,8 +491,9 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
   FROM (
     SELECT grp, word, factor * ln(1 + greatest(t.n, 1)::float8 / greatest(df, 1))
       * CASE WHEN word = ANY (%(generic)s::text[]) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
-    FROM found, (SELECT coalesce(max(df), 0) AS n FROM {vocab}
-                 WHERE team_id = %(team)s AND word = '') AS t
+    FROM found, (SELECT coalesce(max(l), 1) AS n FROM unnest(%(levels)s::bigint[]) AS l
+                 WHERE l <= (SELECT coalesce(max(df), 0) FROM {vocab}
+                             WHERE team_id = %(team)s AND word = '')) AS t
   ) AS f JOIN groups g USING (grp)
   GROUP BY f.word
 ), seeded AS MATERIALIZED (
@@ -620,12 +624,16 @@ class PostgresCompanyIndex:
                 )
 
     def __len__(self) -> int:
-        _, _, vocab, _ = self._names()
         with self.bind.connect() as connection:
-            total = connection.exec_driver_sql(
-                f"SELECT df FROM {vocab} WHERE team_id = %s AND word = ''",  # noqa: S608
-                (self.team_id,),
-            ).scalar()
+            return self.count(connection)
+
+    def count(self, connection) -> int:
+        """The team's companies, as the index counts them, read on ``connection``."""
+        _, _, vocab, _ = self._names()
+        total = connection.exec_driver_sql(
+            f"SELECT df FROM {vocab} WHERE team_id = %s AND word = ''",  # noqa: S608
+            (self.team_id,),
+        ).scalar()
         return int(total or 0)
 
     def search(self, name: str, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
@@ -643,6 +651,9 @@ class PostgresCompanyIndex:
 
 
 _GENERIC_LIST = sorted(GENERIC_WORDS)
+# The company counts a search weighs words by: 8 levels per doubling (rounded powers of
+# 2^(1/8)), so weights move by under 5 % before a new level renews the team's kept views.
+_COUNT_LEVELS = sorted({round(2 ** (k / 8)) for k in range(8 * 32)})
 
 
 def _pg_search_params(query: NormalisedName) -> dict:
@@ -666,6 +677,7 @@ def _pg_search_params(query: NormalisedName) -> dict:
     s_grp, s_query, s_left, s_right = zip(*splits, strict=True) if splits else ((), (), (), ())
     return {
         "key": query.key,
+        "levels": _COUNT_LEVELS,
         "generic": _GENERIC_LIST,
         "l_grp": list(l_grp),
         "l_word": list(l_word),

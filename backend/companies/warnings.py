@@ -16,14 +16,17 @@ with several companies of the same key none is matched and all are warned about.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 
-from backend.companies import aliases, lookup
+from backend.companies import aliases, lookup, revisions
 from backend.companies.index import DUPLICATE, Candidate
 from backend.companies.models import Company
 from backend.db import db
+
+if TYPE_CHECKING:
+    from backend.revision import BucketWatch
 
 WARNING_MODES = ("duplicates_and_similar", "duplicates_only", "off")
 DETAIL_FIELDS = ("location", "website", "contact_count", "owner", "id")
@@ -45,23 +48,30 @@ def company_warnings(
     displayed_company_info: list[str] | tuple[str, ...] = INFO_FIELDS,
     limit: int = MAX_WARNINGS,
     memo: Callable[[Hashable, Callable], Any] | None = None,
+    watch: BucketWatch | None = None,
 ) -> dict[str, Any]:
     """Return ``{info, warnings}`` for a profile's company name under the given settings.
 
     ``memo(key, compute)``, when given, may answer the team-wide reads (the mirror's
     position, the team's pick for the name) from what it kept (``revision.memo``).
+    ``watch``, with the shared index, is told the company buckets the answer rests on
+    (``backend/companies/revisions.py``); a search is kept by this process under their
+    revision, not the whole mirror's.
     """
     _check(company_warning, company_warning_detail, displayed_company_info)
     if not name or not name.strip():
         return {"info": None, "warnings": []}
     memo = memo or _read
+    if watch is not None:
+        position = watch.over(revisions.search_keys(name))
+    else:
+        position = memo("mirror position", lambda: lookup.mirror_position(team_id))
     candidates, rows = lookup.cached(
-        team_id,
-        ("warnings", name, limit),
-        lambda: _search(team_id, name, limit),
-        position=memo("mirror position", lambda: lookup.mirror_position(team_id)),
+        team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
     )
     alias_id = memo(("alias", name), lambda: aliases.lookup(team_id, name))
+    if alias_id is not None and watch is not None:
+        watch.over((revisions.id_key(alias_id),))  # before its facts are read
     duplicates = [c for c in candidates if c.reason == DUPLICATE]
     if alias_id is not None:
         matched_id, matched_by = alias_id, "alias"

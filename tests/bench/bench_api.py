@@ -18,7 +18,10 @@ live: a linked GET and email/slug searches per record type), then for the same p
 viewed again (the kept lookup, ``backend/lookup_cache.py``: the revisions of the team and
 of the person come with the sign-in read, so one small read), then again while other people
 are added to a campaign at ``--busy-rate`` a second (a busy team: each add commits a person
-and a push, which must leave these views kept), then with itris disconnected for 500 profiles never
+and a push, which must leave these views kept), then again while itris announces
+``--mirror-rate`` companies a second (signed webhooks: half new companies, half changed
+ones, as a big CRM's users add and edit them; each renews only the buckets of its words,
+``backend/companies/revisions.py``), then with itris disconnected for 500 profiles never
 viewed (every answer computed afresh: our own work only) and for the first 500 again (each
 answered afresh once, the disconnect having renewed the revision, then kept); how many
 answers were kept (``X-Lookup-Cache``) and the latency of each kind; the CPU each process
@@ -55,6 +58,8 @@ from benchkit import cpu_seconds, free_port, stop, wait_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PASSWORD = "correct-horse-9"
+FIRST_COMPANY_ID = 100000  # the mirrored companies' itris ids start here
+ANNOUNCED_ID = 40_000_000  # and those announced while measuring (a kept schema holds both)
 ROLES = {
     "gunicorn": lambda name, command: "gunicorn" in command,
     "postgres": lambda name, command: name == "postgres",
@@ -158,6 +163,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--busy-rate", type=float, default=10.0,
         help="people added to a campaign per second while the 'busy team' phase views",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mirror-rate", type=float, default=5.0,
+        help="companies itris announces per second while the 'mirror changing' phase views",
     )  # fmt: skip
     parser.add_argument(
         "--pg-url",
@@ -324,6 +333,15 @@ def main(argv=None) -> int:
             busy = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
         busy["people_added"] = added
         print(f"  {busy}")
+        print(
+            f"POST /api/profile/lookup, the same profiles again while itris announces "
+            f"{args.mirror_rate:g} companies a second (the mirror changing) ...",
+            flush=True,
+        )
+        with announcing_companies(url, team_id, names, args.mirror_rate) as announced:
+            changing = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
+        changing["companies_announced"] = announced
+        print(f"  {changing}")
         requests.delete(f"{url}/api/integrations/itris", headers=auth, timeout=30)
         print("POST /api/profile/lookup, 500 profiles never viewed, itris disconnected", flush=True)
         print("  (every answer computed afresh: our own work only) ...", flush=True)
@@ -357,6 +375,7 @@ def main(argv=None) -> int:
             "lookup_first_view": first,
             "lookup_repeat_view": repeat,
             "lookup_repeat_view_busy_team": busy,
+            "lookup_repeat_view_mirror_changing": changing,
             "lookup_computed_afresh_itris_disconnected": fresh,
             "lookup_itris_disconnected": local,
             "company_search_in_process": company,
@@ -372,9 +391,10 @@ def main(argv=None) -> int:
                 "repeat_view_p99_ms": repeat["p99_ms"],
                 "repeat_view_busy_team_throughput_share": share(busy),
                 "repeat_view_busy_team_p99_ms": busy["p99_ms"],
-                "repeat_view_busy_team_kept_share": round(
-                    busy.get("kept_lookups", {}).get("hit", 0) / max(busy["requests"], 1), 3
-                ),
+                "repeat_view_busy_team_kept_share": kept_share(busy),
+                "repeat_view_mirror_changing_throughput_share": share(changing),
+                "repeat_view_mirror_changing_p99_ms": changing["p99_ms"],
+                "repeat_view_mirror_changing_kept_share": kept_share(changing),
                 "first_view_throughput_share": share(first),
                 "first_view_p99_ms": first["p99_ms"],
                 "itris_disconnected_throughput_share": share(local),
@@ -405,7 +425,10 @@ def read_back(engine, team_id) -> tuple[list[str], list[dict]]:
     """The names and contacts a kept schema holds, as the set-up made them."""
     with engine.connect() as conn:
         names = conn.scalars(
-            text("SELECT name FROM companies WHERE team_id = :t ORDER BY itris_id"), {"t": team_id}
+            text(
+                "SELECT name FROM companies WHERE team_id = :t AND itris_id < :a ORDER BY itris_id"
+            ),
+            {"t": team_id, "a": ANNOUNCED_ID},
         ).all()
         rows = conn.execute(
             text(
@@ -427,7 +450,7 @@ def copy_companies(engine, schema, team_id, names) -> None:
     try:
         cursor = raw.cursor()
         benchkit.copy_companies(
-            cursor, f'"{schema}".companies', team_id, names, first_id=100000, revision=1
+            cursor, f'"{schema}".companies', team_id, names, first_id=FIRST_COMPANY_ID, revision=1
         )
         cursor.execute(
             f'INSERT INTO "{schema}".company_sync_states (team_id, revision, total) '
@@ -505,36 +528,85 @@ def copy_contacts(engine, schema, team_id, names, count) -> list[dict]:
 
 
 @contextlib.contextmanager
-def adding_people(url, auth, campaign_id, rate):
-    """Add new people to a campaign at ``rate`` a second until the block ends (a busy team:
-    each add commits a person and a push). Yields a dict that then holds how many were added."""
-    added = {"count": 0, "per_s": 0.0}
+def paced(rate, act):
+    """Call ``act(n)`` for n = 0, 1, ... at ``rate`` a second, in a thread, until the block
+    ends. Yields a dict that then holds how many calls were made, and their rate."""
+    done = {"count": 0, "per_s": 0.0}
     stop_event = threading.Event()
 
     def run():
-        session = requests.Session()
-        session.headers.update(auth)
         started = time.monotonic()
         while not stop_event.is_set():
-            n = added["count"]
-            profile = {"profile_url": f"https://www.linkedin.com/in/busy-{n}-{os.getpid()}/",
-                       "first_name": "Busy", "last_name": f"Person{n}"}  # fmt: skip
-            response = session.post(
-                f"{url}/api/campaigns/{campaign_id}/contacts", json={"profile": profile}, timeout=30
-            )
-            if response.status_code != 201:
-                raise RuntimeError(f"adding a person: {response.status_code} {response.text}")
-            added["count"] += 1
-            stop_event.wait(max(0.0, started + added["count"] / rate - time.monotonic()))
-        added["per_s"] = round(added["count"] / (time.monotonic() - started), 1)
+            act(done["count"])
+            done["count"] += 1
+            stop_event.wait(max(0.0, started + done["count"] / rate - time.monotonic()))
+        done["per_s"] = round(done["count"] / (time.monotonic() - started), 1)
 
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        yield added
+        yield done
     finally:
         stop_event.set()
         thread.join()
+
+
+def adding_people(url, auth, campaign_id, rate):
+    """Add new people to a campaign at ``rate`` a second (a busy team: each add commits a
+    person and a push), as :func:`paced`."""
+    session = requests.Session()
+    session.headers.update(auth)
+
+    def add(n):
+        profile = {"profile_url": f"https://www.linkedin.com/in/busy-{n}-{os.getpid()}/",
+                   "first_name": "Busy", "last_name": f"Person{n}"}  # fmt: skip
+        response = session.post(
+            f"{url}/api/campaigns/{campaign_id}/contacts", json={"profile": profile}, timeout=30
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"adding a person: {response.status_code} {response.text}")
+
+    return paced(rate, add)
+
+
+def announcing_companies(url, team_id, names, rate):
+    """itris announces companies at ``rate`` a second (signed ``company.created`` webhooks,
+    as a big CRM's users add and edit companies): half new companies named after random
+    mirrored ones, half mirrored ones with a new contact count; as :func:`paced`."""
+    from backend.companies.webhooks import signature, webhook_secret
+    from backend.itris import contract as c
+
+    secret = webhook_secret(team_id, "bench-api-secret")
+    rng = random.Random(5)
+    first_new = ANNOUNCED_ID + int(time.time()) % 10_000 * 1000  # new in a reused schema
+    session = requests.Session()
+
+    def announce(n):
+        i = rng.randrange(len(names))
+        if n % 2:
+            record = {c.ID: FIRST_COMPANY_ID + i, c.NAME: names[i],
+                      c.CONTACT_COUNT: rng.randrange(1, 500)}  # fmt: skip
+        else:
+            record = {c.ID: first_new + n, c.NAME: f"{names[i]} Holdings"}
+        body = json.dumps(
+            {
+                c.WEBHOOK_EVENT: c.WEBHOOK_EVENTS[c.RecordType.COMPANIES],
+                c.WEBHOOK_RECORD_TYPE: "companies",
+                c.WEBHOOK_RECORD: record,
+            }
+        ).encode()
+        signed = {"Content-Type": "application/json", c.SIGNATURE_HEADER: signature(secret, body)}
+        response = session.post(
+            f"{url}/api/webhooks/itris/{team_id}", data=body, headers=signed, timeout=30
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"announcing a company: {response.status_code} {response.text}")
+
+    return paced(rate, announce)
+
+
+def kept_share(phase) -> float:
+    return round(phase.get("kept_lookups", {}).get("hit", 0) / max(phase["requests"], 1), 3)
 
 
 def lookup_bodies(contacts, names, count) -> list[dict]:
