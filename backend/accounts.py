@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -169,11 +170,17 @@ _SIGN_IN = (
         Team.revision,
         _person_revision("slug_key"),
         _person_revision("email_key"),
-        revision.buckets_revision(User.team_id, bindparam("company_keys", expanding=True)),
+        literal(0),
     )
     .join(User, User.id == ApiToken.user_id)
     .join(Team, Team.id == User.team_id)
     .where(*_LIVE)
+)
+# With the shared PostgreSQL index, the company buckets of the profile too, as one array
+# (an expanding IN would render the statement anew for every request).
+_SIGN_IN_WITH_COMPANY = _SIGN_IN.with_only_columns(
+    *_SIGN_IN.selected_columns[:-1],
+    revision.buckets_revision(User.team_id, bindparam("company_keys", type_=ARRAY(String))),
 )
 _TOUCH = (
     update(ApiToken)
@@ -197,8 +204,9 @@ def sign_in_alone(
         "email_key": email_key,
         "company_keys": list(company_keys),
     }
+    statement = _SIGN_IN_WITH_COMPANY if company_keys else _SIGN_IN
     with db.autocommit.connect() as connection:
-        row = connection.execute(_SIGN_IN, params).first()
+        row = connection.execute(statement, params).first()
         if row is None:
             return None
         token_id, last_used_at, user_id, team_id, team_revision, by_slug, by_email, company = row

@@ -14,10 +14,10 @@ answer expires with it (``ITRIS_STATE_TTL_S`` after itris was asked).
 
 The revisions come with the sign-in row every request reads anyway (the buckets of the
 company the profile shows; a contact whose own company differs costs one read more), so a
-repeat view costs that one read and a look in memory: :func:`serve_kept` reads it alone, before the request's
-session opens, and a kept answer is served without one (no BEGIN and COMMIT round trips).
-Answers are kept in this process (embedded mode) and in the queue's Redis, which every API
-process shares.
+repeat view costs that one read and a look in memory: :func:`serve_kept` reads it alone,
+before the request's session opens, and a kept answer is served without one (no BEGIN and
+COMMIT round trips). Answers are kept in this process (embedded mode) and in the queue's
+Redis, which every API process shares.
 
 Not kept: answers where itris could not be asked or its answer was not kept. Kept answers
 live ``LOOKUP_CACHE_S`` seconds at most (0 turns keeping off). With ``LOOKUP_CACHE_VERIFY``

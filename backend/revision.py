@@ -48,7 +48,8 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, event, func, inspect, select, update
+from sqlalchemy import String, any_, bindparam, event, func, inspect, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from backend.db import db
@@ -374,15 +375,16 @@ _BUCKET_SPAN = 1 << 30
 
 def buckets_revision(team_id, keys):
     """A scalar subquery: the summed revisions of these ``c:<n>`` buckets of the team's
-    (``backend/companies/revisions.py``), 0 for none renewed. ``keys`` an expanding bind."""
+    (``backend/companies/revisions.py``), 0 for none renewed. ``keys``: a bind of a
+    PostgreSQL array (only the shared PostgreSQL index has buckets)."""
     return (
         select(func.coalesce(func.sum(PersonRevision.revision % _BUCKET_SPAN), 0))
-        .where(PersonRevision.team_id == team_id, PersonRevision.who.in_(keys))
+        .where(PersonRevision.team_id == team_id, PersonRevision.who == any_(keys))
         .scalar_subquery()
     )
 
 
-_BUCKETS = select(buckets_revision(bindparam("team_id"), bindparam("keys", expanding=True)))
+_BUCKETS = select(buckets_revision(bindparam("team_id"), bindparam("keys", type_=ARRAY(String))))
 
 
 def of_buckets(bind, team_id: int, keys: tuple[str, ...]) -> int:

@@ -30,8 +30,8 @@ import functools
 import zlib
 from collections.abc import Iterable
 
-from backend.companies.index import _COUNT_LEVELS, _MIN_TYPO_LEN, _deletes
-from backend.companies.normalise import STOP_WORDS, normalise
+from backend.companies.index import _COUNT_LEVELS, _MIN_TYPO_LEN, _deletes, _pg_search_params
+from backend.companies.normalise import normalise
 
 BUCKETS = 1 << 16
 # A write that renews more buckets than this renews the team instead (a full sync's page).
@@ -63,18 +63,15 @@ def company_keys(name: str | None, itris_id: int) -> set[str]:
 
 @functools.lru_cache(maxsize=20_000)
 def search_keys(name: str | None) -> tuple[str, ...]:
-    """The buckets a search for ``name`` rests on, sorted (none for a name without a key)."""
+    """The buckets a search for ``name`` rests on, sorted (none for a name without a key):
+    those of every word the search's statement looks up (``_pg_search_params``)."""
     normalised = normalise(name or "")
     if not normalised.key:
         return ()
-    tokens = list(normalised.tokens)
-    words = {f"k:{normalised.key}", *tokens}
-    for word in tokens:
-        if len(word) >= _MIN_TYPO_LEN:
-            words.update(_deletes(word))
-        words.update(part for i in range(1, len(word)) for part in (word[:i], word[i:]))
-    for sequence in (tokens, [w for w in tokens if w not in STOP_WORDS]):
-        words.update(left + right for left, right in zip(sequence, sequence[1:], strict=False))
+    params = _pg_search_params(normalised)
+    words = {f"k:{normalised.key}"}
+    for looked_up in ("l_word", "p_probe", "s_query", "s_left", "s_right"):
+        words.update(params[looked_up])
     return tuple(sorted({bucket(word) for word in words}))
 
 
