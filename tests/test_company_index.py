@@ -523,3 +523,25 @@ def test_companies_sharing_no_bucket_with_a_search_leave_its_answer_alone(make_i
             changed += 1
         index.remove([90000])
     assert changed > 20
+
+
+def test_the_search_statement_fits_the_parse_cache_of_psycopg():
+    """With the app's own table names, psycopg parses the search once per process, not per
+    search: its cache takes statements of 4 kB at most."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from backend.companies.index import _pg_search_sql
+
+    names = ("companies", "company_words", "company_vocab", "company_word_deletes")
+    assert len(_pg_search_sql(*names)) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+@pytest.mark.postgres
+def test_the_count_levels_in_sql_are_the_levels_kept_views_renew_on(pg_schema):
+    """The search weighs words by the level its SQL spells out; a new level renews the team
+    (``revisions.count_level``): the two must be one list."""
+    from backend.companies.index import _COUNT_LEVELS, _PG_COUNT_LEVELS
+
+    with pg_schema.connect() as conn:
+        levels = sorted({int(level) for level in conn.exec_driver_sql(_PG_COUNT_LEVELS).scalars()})
+    assert levels == _COUNT_LEVELS

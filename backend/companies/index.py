@@ -490,8 +490,8 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
          sum(f.weight) FILTER (WHERE g.tier = 'far') AS far
   FROM (
     SELECT grp, word, factor * ln(1 + greatest(t.n, 1)::float8 / greatest(df, 1))
-      * CASE WHEN word = ANY (%(generic)s::text[]) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
-    FROM found, (SELECT coalesce(max(l), 1) AS n FROM unnest(%(levels)s::bigint[]) AS l
+      * CASE WHEN word = ANY ({_PG_GENERIC}) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
+    FROM found, (SELECT coalesce(max(l), 1) AS n FROM ({_PG_COUNT_LEVELS}) AS levels (l)
                  WHERE l <= (SELECT coalesce(max(df), 0) FROM {vocab}
                              WHERE team_id = %(team)s AND word = '')) AS t
   ) AS f JOIN groups g USING (grp)
@@ -535,7 +535,8 @@ UNION ALL (
 
 def _compact(sql: str) -> str:
     """One space for each run of white space: a statement under 4 kB, whose parsing psycopg
-    caches. (The statement has no ``--`` comment, and its only quoted text is one space.)"""
+    caches. (The statement has no ``--`` comment, and its quoted text is one space and the
+    generic words, which hold none.)"""
     return " ".join(sql.split())
 
 
@@ -559,13 +560,14 @@ class PostgresCompanyIndex:
     up and scores the few names returned.
     """
 
-    def __init__(self, bind, table, team_id: int):
+    def __init__(self, bind, table, team_id: int, reader=None):
         self.bind = bind
         self.table = table
         self.team_id = team_id
-        # Searches only read: no transaction to open and roll back around them.
-        self._reader = bind
-        if isinstance(bind, Engine):
+        # Searches only read: no transaction to open and roll back around them. ``reader``:
+        # the engine's AUTOCOMMIT twin, if the caller keeps one (making it costs a little).
+        self._reader = reader or bind
+        if reader is None and isinstance(bind, Engine):
             self._reader = bind.execution_options(isolation_level="AUTOCOMMIT")
 
     def _names(self) -> tuple[str, str, str, str]:
@@ -650,10 +652,13 @@ class PostgresCompanyIndex:
         return rank(query, [(i, n, t) for i, n, t, _ in rows], limit)
 
 
-_GENERIC_LIST = sorted(GENERIC_WORDS)
 # The company counts a search weighs words by: 8 levels per doubling (rounded powers of
 # 2^(1/8)), so weights move by under 5 % before a new level renews the team's kept views.
 _COUNT_LEVELS = sorted({round(2 ** (k / 8)) for k in range(8 * 32)})
+# The same levels spelt in SQL (a test holds them equal): a constant in the statement, not
+# 256 parameters dumped for every search.
+_PG_COUNT_LEVELS = "SELECT round(2 ^ (k / 8::float8)) FROM generate_series(0, 8 * 32 - 1) k"
+_PG_GENERIC = "'{" + ",".join(sorted(GENERIC_WORDS)) + "}'::text[]"  # letters only
 
 
 def _pg_search_params(query: NormalisedName) -> dict:
@@ -677,8 +682,6 @@ def _pg_search_params(query: NormalisedName) -> dict:
     s_grp, s_query, s_left, s_right = zip(*splits, strict=True) if splits else ((), (), (), ())
     return {
         "key": query.key,
-        "levels": _COUNT_LEVELS,
-        "generic": _GENERIC_LIST,
         "l_grp": list(l_grp),
         "l_word": list(l_word),
         "l_factor": list(l_factor),

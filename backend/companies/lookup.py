@@ -38,7 +38,7 @@ T = TypeVar("T")
 def index_for(team_id: int) -> CompanyIndex:
     """Return the team's company index, up to date with its mirror."""
     if uses_postgres():
-        return PostgresCompanyIndex(db.engine, Company.__table__, team_id)
+        return PostgresCompanyIndex(db.engine, Company.__table__, team_id, reader=db.autocommit)
     return _registry().fresh(team_id)
 
 
