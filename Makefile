@@ -15,7 +15,7 @@ SCALE_SUITES := tests/test_accounts.py tests/test_integration_api.py tests/test_
 	tests/test_campaigns.py tests/test_jobs.py tests/test_sync_engine.py \
 	tests/test_sync_matching.py tests/test_sync_reliability.py tests/test_migrations.py \
 	tests/test_fuzz.py tests/test_security.py tests/test_lookup_cache.py tests/test_kept_lookups.py \
-	tests/test_database.py tests/test_sync_log.py \
+	tests/test_database.py tests/test_sync_log.py tests/test_company_mirror.py \
 	tests/test_distributed.py
 
 test: install chromium lint  ## every test, browser tests included

@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from backend.companies.normalise import (
     GENERIC_WORDS,
@@ -429,7 +429,9 @@ def _osa_le1(a: str, b: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
+def _pg_search_sql(
+    companies: str, words: str, vocab: str, deletes: str, extra: tuple[str, ...] = ()
+) -> str:
     """The whole search as one statement (one round trip), as :meth:`_Segment.candidates`.
 
     - ``hits``/``found``: what each group (a query word, or two neighbouring ones joined) may
@@ -456,8 +458,11 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
       words remain (or the candidates are few): those re-weight the fetched names by their
       words. The companies of the same key come first; :func:`rank` has the last word.
 
-    Ties break by itris id, so a search gives the same answer every time.
+    Ties break by itris id, so a search gives the same answer every time. ``extra``: more
+    columns of the companies found to return after the four :func:`rank` reads.
     """
+    more = "".join(f", {column}" for column in extra)
+    c_more = "".join(f", c.{column}" for column in extra)
     return _compact(f"""WITH hits (grp, word, factor) AS (
   SELECT * FROM unnest(%(l_grp)s::int[], %(l_word)s::text[], %(l_factor)s::float8[])
   UNION ALL
@@ -490,7 +495,7 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
          sum(f.weight) FILTER (WHERE g.tier = 'far') AS far
   FROM (
     SELECT grp, word, factor * ln(1 + greatest(t.n, 1)::float8 / greatest(df, 1))
-      * CASE WHEN word = ANY ({_PG_GENERIC}) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
+      * CASE WHEN word = ANY (%(generic)s::text[]) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
     FROM found, (SELECT coalesce(max(l), 1) AS n FROM ({_PG_COUNT_LEVELS}) AS levels (l)
                  WHERE l <= (SELECT coalesce(max(df), 0) FROM {vocab}
                              WHERE team_id = %(team)s AND word = '')) AS t
@@ -521,22 +526,21 @@ def _pg_search_sql(companies: str, words: str, vocab: str, deletes: str) -> str:
   LIMIT (SELECT CASE WHEN big AND NOT EXISTS (SELECT FROM weights WHERE far IS NOT NULL)
                 THEN {_RESCORE} ELSE {_PG_FETCH} END FROM big)
 )
-SELECT itris_id, name, name_norm, -1.0::float8 FROM {companies}
+SELECT itris_id, name, name_norm, -1.0::float8{more} FROM {companies}
 WHERE team_id = %(team)s AND name_key = %(key)s
 UNION ALL (
   SELECT c.itris_id, c.name, c.name_norm, (b.weight + coalesce((
     SELECT sum(coalesce(r.far, 0) + CASE WHEN x.big THEN 0 ELSE coalesce(r.near, 0) END)
     FROM weights r, big x
     WHERE (r.far IS NOT NULL OR r.near IS NOT NULL AND NOT x.big)
-      AND r.word = ANY (string_to_array(c.name_norm, ' '))), 0)) / b.norm
+      AND r.word = ANY (string_to_array(c.name_norm, ' '))), 0)) / b.norm{c_more}
   FROM best b JOIN {companies} c ON c.team_id = %(team)s AND c.itris_id = b.itris_id
   ORDER BY 4 DESC, b.score DESC, 1 LIMIT {_RESCORE})""")  # noqa: S608
 
 
 def _compact(sql: str) -> str:
     """One space for each run of white space: a statement under 4 kB, whose parsing psycopg
-    caches. (The statement has no ``--`` comment, and its quoted text is one space and the
-    generic words, which hold none.)"""
+    caches. (The statement has no ``--`` comment, and its only quoted text is one space.)"""
     return " ".join(sql.split())
 
 
@@ -640,16 +644,25 @@ class PostgresCompanyIndex:
 
     def search(self, name: str, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
         """Return up to ``limit`` duplicates and similar companies for ``name``."""
+        return self.search_with(name, limit)[0]
+
+    def search_with(
+        self, name: str, limit: int = DEFAULT_LIMIT, columns: tuple[str, ...] = ()
+    ) -> tuple[list[Candidate], dict[int, Row]]:
+        """:meth:`search`, and the ``columns`` of the mirror table's row of each candidate
+        (by itris id), read by the same statement."""
         query = normalise(name)
         if not query.key:
-            return []
-        sql = _pg_search_sql(*self._names())
+            return [], {}
+        sql = _pg_search_sql(*self._names(), columns)
         params = _pg_search_params(query)
         params["team"] = self.team_id
         with self._reader.connect() as connection:
             rows = connection.exec_driver_sql(sql, params).all()
         # The same key first, then the re-weighted candidates, best first (SQL ordered them).
-        return rank(query, [(i, n, t) for i, n, t, _ in rows], limit)
+        candidates = rank(query, [row[:3] for row in rows], limit)
+        chosen = {candidate.itris_id for candidate in candidates}
+        return candidates, {row[0]: row for row in rows if row[0] in chosen}
 
 
 # The company counts a search weighs words by: 8 levels per doubling (rounded powers of
@@ -658,7 +671,7 @@ _COUNT_LEVELS = sorted({round(2 ** (k / 8)) for k in range(8 * 32)})
 # The same levels spelt in SQL (a test holds them equal): a constant in the statement, not
 # 256 parameters dumped for every search.
 _PG_COUNT_LEVELS = "SELECT round(2 ^ (k / 8::float8)) FROM generate_series(0, 8 * 32 - 1) k"
-_PG_GENERIC = "'{" + ",".join(sorted(GENERIC_WORDS)) + "}'::text[]"  # letters only
+_GENERIC_LIST = sorted(GENERIC_WORDS)
 
 
 def _pg_search_params(query: NormalisedName) -> dict:
@@ -682,6 +695,7 @@ def _pg_search_params(query: NormalisedName) -> dict:
     s_grp, s_query, s_left, s_right = zip(*splits, strict=True) if splits else ((), (), (), ())
     return {
         "key": query.key,
+        "generic": _GENERIC_LIST,
         "l_grp": list(l_grp),
         "l_word": list(l_word),
         "l_factor": list(l_factor),

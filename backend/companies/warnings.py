@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, select
 
 from backend.companies import aliases, lookup, revisions
-from backend.companies.index import DUPLICATE, Candidate
+from backend.companies.index import DUPLICATE, Candidate, PostgresCompanyIndex
 from backend.companies.models import Company
 from backend.db import db
 
@@ -115,8 +115,13 @@ def _shown(candidate: Candidate, mode: str) -> bool:
 
 
 def _search(team_id: int, name: str, limit: int) -> tuple[tuple[Candidate, ...], dict]:
-    """The index's candidates for a name, and the mirror's facts about each."""
-    candidates = tuple(lookup.index_for(team_id).search(name, limit=limit + 1))
+    """The index's candidates for a name, and the mirror's facts about each (with the shared
+    index, read by the search's own statement)."""
+    index = lookup.index_for(team_id)
+    if isinstance(index, PostgresCompanyIndex):
+        found, rows = index.search_with(name, limit + 1, _FACT_COLUMNS)
+        return tuple(found), {itris_id: _facts(row) for itris_id, row in rows.items()}
+    candidates = tuple(index.search(name, limit=limit + 1))
     return candidates, _rows(team_id, {c.itris_id for c in candidates})
 
 
@@ -128,18 +133,19 @@ def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
     return {row.itris_id: _facts(row) for row in rows}
 
 
-# Plain rows of the columns the facts come from (not mapped objects), in a statement built
-# once: every profile lookup reads it.
+# The columns the facts come from, besides the name. Read as plain rows (not mapped
+# objects), in a statement built once: every profile lookup reads it.
+_FACT_COLUMNS = (
+    "status",
+    "status_id",
+    "owner_user_id",
+    "contact_count",
+    "location",
+    "website",
+    "itris_updated_at",
+)
 _FACTS = select(
-    Company.itris_id,
-    Company.name,
-    Company.status,
-    Company.status_id,
-    Company.owner_user_id,
-    Company.contact_count,
-    Company.location,
-    Company.website,
-    Company.itris_updated_at,
+    Company.itris_id, Company.name, *(Company.__table__.c[c] for c in _FACT_COLUMNS)
 ).where(
     Company.team_id == bindparam("team_id"),
     Company.itris_id.in_(bindparam("ids", expanding=True)),
