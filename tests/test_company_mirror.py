@@ -394,6 +394,37 @@ def test_a_remembered_pick_wins_next_time_for_the_same_name(app, synced, auth):
         assert aliases.forget(synced, "Hays") and aliases.lookup(synced, "Hays") is None
 
 
+@pytest.mark.parametrize("held", [True, False], ids=["picks-held", "too-many-to-hold"])
+def test_a_profile_lookup_shows_each_pick_at_once(
+    app, client, synced, recruiter, monkeypatch, held
+):
+    """A lookup takes the team's picks from all of them, read once per team revision (or,
+    past the most it holds, one by one): a pick, a new pick and a forgotten one each show
+    in the very next lookup."""
+    if not held:
+        monkeypatch.setattr(aliases, "MAX_HELD_PICKS", 1)
+    profile = {"profile_url": "https://www.linkedin.com/in/pia-picks", "name": "Pia Picks"}
+
+    def shown():
+        body = {**profile, "company": "HAYS Ltd"}
+        response = client.post("/api/profile/lookup", json=body, headers=recruiter)
+        assert response.status_code == 200, response.json
+        info = response.json["company"]["info"]
+        return info["itris_id"], info["matched_by"]
+
+    assert shown() == (HAYS_PLC, "exact")
+    with app.app_context():
+        aliases.remember(synced, "Quietfield", HAYS_PLC)
+        aliases.remember(synced, "Hays", HAYS_SPECIALIST)
+    assert shown() == (HAYS_SPECIALIST, "alias")
+    with app.app_context():
+        aliases.remember(synced, "Hays", HAYS_PLC)
+    assert shown() == (HAYS_PLC, "alias")
+    with app.app_context():
+        assert aliases.forget(synced, "Hays")
+    assert shown() == (HAYS_PLC, "exact")
+
+
 def test_aliases_belong_to_one_team(app, synced, auth):
     auth.user("olga@other.example", team="Other Recruitment")
     with app.app_context():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from sqlalchemy import bindparam, select
 
 from backend.companies.models import CompanyAlias
@@ -46,6 +49,28 @@ def lookup(team_id: int, name: str) -> int | None:
     if not key:
         return None
     return db.session.scalar(_PICK, {"team_id": team_id, "key": key})
+
+
+# Teams pick a company for a name now and then: up to this many picks are read at once.
+MAX_HELD_PICKS = 10_000
+_PICKS = select(CompanyAlias.name_key, CompanyAlias.itris_company_id).where(
+    CompanyAlias.team_id == bindparam("team_id")
+)
+
+
+def every_pick(team_id: int) -> Mapping[str, int] | None:
+    """Every pick of the team, by name key (read-only), or None when there are more than
+    :data:`MAX_HELD_PICKS` (then :func:`lookup` reads one at a time)."""
+    rows = db.session.execute(_PICKS.limit(MAX_HELD_PICKS + 1), {"team_id": team_id}).all()
+    if len(rows) > MAX_HELD_PICKS:
+        return None
+    return MappingProxyType(dict(rows))
+
+
+def pick_in(picks: Mapping[str, int], name: str) -> int | None:
+    """:func:`lookup` in the picks :func:`every_pick` read."""
+    key = normalise(name or "").key
+    return picks.get(key) if key else None
 
 
 def forget(team_id: int, name: str) -> bool:

@@ -69,7 +69,7 @@ def company_warnings(
     candidates, rows = lookup.cached(
         team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
     )
-    alias_id = memo(("alias", name), lambda: aliases.lookup(team_id, name))
+    alias_id = _alias(team_id, name, None if memo is _read else memo)
     if alias_id is not None and watch is not None:
         watch.over((revisions.id_key(alias_id),))  # before its facts are read
     duplicates = [c for c in candidates if c.reason == DUPLICATE]
@@ -96,6 +96,17 @@ def company_warnings(
 
 def _read(_key: Hashable, compute: Callable) -> Any:
     return compute()
+
+
+def _alias(team_id: int, name: str, memo: Callable[[Hashable, Callable], Any] | None) -> int | None:
+    """The team's pick for the name. With a ``memo``: from all the team's picks, read once
+    per team revision (a pick renews it), or, for a team with very many, from its own read."""
+    if memo is None:
+        return aliases.lookup(team_id, name)
+    picks = memo("company picks", lambda: aliases.every_pick(team_id))
+    if picks is not None:
+        return aliases.pick_in(picks, name)
+    return memo(("alias", name), lambda: aliases.lookup(team_id, name))
 
 
 def _check(mode: str, detail: str, displayed) -> None:
