@@ -97,9 +97,59 @@ def test_the_summary_counts_days_where_the_user_is(engine):
     assert day_of(days=3, utc_offset_minutes=-300) == [yesterday]
 
 
+CLOCKS_CHANGE = {
+    # London leaves summer time at 01:00 UTC on 25 October 2026: a day of 25 hours.
+    "back": (
+        "Europe/London", "2026-10-27T12:00",
+        ["2026-10-24T22:30", "2026-10-24T23:30", "2026-10-25T23:30", "2026-10-26T00:30"],
+        ["2026-10-24", "2026-10-25", "2026-10-25", "2026-10-26"],
+    ),
+    # ... and goes back to it at 01:00 UTC on 28 March 2027: a day of 23 hours.
+    "forward": (
+        "Europe/London", "2027-03-30T12:00",
+        ["2027-03-27T23:30", "2027-03-28T22:30", "2027-03-28T23:30"],
+        ["2027-03-27", "2027-03-28", "2027-03-29"],
+    ),
+    # Santiago skips midnight on 6 September 2026: that day begins at 01:00 (04:00 UTC).
+    "midnight skipped": (
+        "America/Santiago", "2026-09-08T12:00",
+        ["2026-09-06T03:30", "2026-09-06T04:30", "2026-09-07T02:30", "2026-09-07T03:30"],
+        ["2026-09-05", "2026-09-06", "2026-09-06", "2026-09-07"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", CLOCKS_CHANGE)
+def test_the_summary_counts_days_in_the_users_time_zone_as_its_clocks_change(
+    engine, monkeypatch, change
+):
+    zone, now, made, local_days = CLOCKS_CHANGE[change]
+    campaign = engine.campaign()
+    for n, instant in enumerate(made):
+        person = engine.person(f"log-dst-{n}", "Dee", f"Ess{n}")
+        push = engine.add(campaign, profile=person)["push"]["id"]
+        engine.wait(push)
+        alter(engine, push, created_at=datetime.fromisoformat(f"{instant}+00:00"))
+    monkeypatch.setattr("backend.api.pushes.utcnow", lambda: datetime.fromisoformat(f"{now}+00:00"))
+
+    days = summary(engine, days=5, time_zone=zone)
+
+    today = datetime.fromisoformat(now).date()
+    assert [d["date"] for d in days] == [
+        (today - timedelta(days=4 - i)).isoformat() for i in range(5)
+    ]
+    counted = {d["date"]: d["succeeded"] for d in days if d["succeeded"]}
+    assert counted == {day: local_days.count(day) for day in local_days}
+
+
 @pytest.mark.parametrize(
-    "query", ["days=0", "days=91", "days=x", "utc_offset_minutes=900", "utc_offset_minutes=-841"]
-)
+    "query",
+    [
+        "days=0", "days=91", "days=x", "utc_offset_minutes=900", "utc_offset_minutes=-841",
+        "time_zone=Mars/Olympus_Mons", "time_zone=../../etc/passwd", "time_zone=zone.tab",
+        "time_zone=" + "A" * 300,
+    ],
+)  # fmt: skip
 def test_a_bad_summary_query_is_a_clear_4xx(engine, query):
     response = engine.client.get(f"/api/pushes/summary?{query}", headers=engine.recruiter)
     assert 400 <= response.status_code < 500

@@ -1,13 +1,13 @@
 """The sync log: pushes, their outcomes, and retry."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from backend.api import Blueprint
 from backend.auth import current_user, login_required
-from backend.db import db
+from backend.db import db, utcnow
 from backend.errors import ApiError
 from backend.models import Campaign, Contact, Push
 from backend.schemas.contacts import (
@@ -55,38 +55,44 @@ def list_pushes(query):
 def summary(query):
     """Count this team's pushes per day, by outcome: the sync log's chart.
 
-    A day is a calendar day at ``utc_offset_minutes`` from UTC, by when the push was made;
-    the last is today there. Queued and running pushes count as ``pending``.
+    A day is a calendar day in ``time_zone`` (an IANA name: days of 23 or 25 hours where
+    the clocks change), or else at ``utc_offset_minutes`` from UTC, by when the push was
+    made; the last is today there. Queued and running pushes count as ``pending``.
     """
-    offset = timedelta(minutes=query["utc_offset_minutes"])
-    today = (datetime.now(UTC) + offset).date()
-    first = today - timedelta(days=query["days"] - 1)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC) - offset
-    day = _local_date(offset)
+    zone = query.get("time_zone") or timezone(timedelta(minutes=query["utc_offset_minutes"]))
+    today = utcnow().astimezone(zone).date()
+    dates = [today - timedelta(days=n) for n in range(query["days"] - 1, -1, -1)]
+    # Where each day begins, and the next after the last, as instants.
+    starts = [_start_of(date, zone) for date in (*dates, today + timedelta(days=1))]
+    day = case(
+        *((Push.created_at < start, n) for n, start in enumerate(starts[1:-1])),
+        else_=len(dates) - 1,
+    )
     rows = db.session.execute(
         select(day, Push.status, func.count())
-        .where(Push.team_id == current_user().team_id, Push.created_at >= since)
+        .where(
+            Push.team_id == current_user().team_id,
+            Push.created_at >= starts[0],
+            Push.created_at < starts[-1],  # "tomorrow", by a clock ahead of ours: left out
+        )
         .group_by(day, Push.status)
     )
-    counts = {first + timedelta(days=i): dict.fromkeys(_OUTCOMES, 0) for i in range(query["days"])}
-    for date, status, count in rows:
-        date = date if not isinstance(date, str) else datetime.strptime(date, "%Y-%m-%d").date()
-        if date in counts:  # a push made "tomorrow" by a clock ahead of ours is left out
-            counts[date][_OUTCOME.get(status, status)] += count
-    return {"days": [{"date": date, **outcomes} for date, outcomes in counts.items()]}
+    counts = [dict.fromkeys(_OUTCOMES, 0) for _ in dates]
+    for n, status, count in rows:
+        counts[n][_OUTCOME.get(status, status)] += count
+    return {
+        "days": [{"date": date, **outcomes} for date, outcomes in zip(dates, counts, strict=True)]
+    }
 
 
 _OUTCOMES = ("succeeded", "failed", "needs_review", "skipped", "pending")
 _OUTCOME = {"queued": "pending", "running": "pending"}
 
 
-def _local_date(offset: timedelta):
-    """The calendar date of ``Push.created_at`` at ``offset`` from UTC, in SQL."""
-    minutes = int(offset.total_seconds() // 60)
-    if db.session.get_bind().dialect.name == "sqlite":  # stored as UTC text
-        return func.date(Push.created_at, f"{minutes:+d} minutes")
-    shift = func.make_interval(0, 0, 0, 0, 0, minutes)  # years, months, ..., hours, minutes
-    return cast(func.timezone("UTC", Push.created_at) + shift, Date)
+def _start_of(date, zone) -> datetime:
+    """The instant a calendar day begins in ``zone``: its midnight, the first where the
+    clocks go back over it, or the change itself where they skip it (PEP 495, fold=0)."""
+    return datetime(date.year, date.month, date.day, tzinfo=zone).astimezone(UTC)
 
 
 @blp.route("/<int:push_id>", methods=["GET"])

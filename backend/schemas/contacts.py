@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -170,12 +171,31 @@ class PushSchema(Schema):
     )
 
 
+class TimeZone(fields.String):
+    """An IANA time zone name (``Europe/London``), loaded as a ``ZoneInfo``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if len(name) > 100:
+                raise ValueError(name)
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            raise ValidationError(f"Unknown time zone {name[:100]!r}: use an IANA name.") from exc
+
+
 class PushSummaryQuerySchema(Schema):
     days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+    time_zone = TimeZone(
+        metadata={"description": "days are counted in this time zone (e.g. Europe/London)"},
+    )
     utc_offset_minutes = fields.Integer(
         load_default=0,
         validate=validate.Range(min=-14 * 60, max=14 * 60),
-        metadata={"description": "days are counted in this offset from UTC (e.g. 60 for CET)"},
+        metadata={
+            "description": "without a time_zone, days are counted in this offset from UTC "
+            "(e.g. 60 for CET)"
+        },
     )
 
 

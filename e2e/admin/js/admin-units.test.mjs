@@ -7,7 +7,7 @@ import { scale } from '../../../backend/web/static/js/components/chart.js';
 import { messagesOf } from '../../../backend/web/static/js/components/form.js';
 import { normaliseTags } from '../../../backend/web/static/js/components/tags.js';
 import { humanize } from '../../../backend/web/static/js/format.js';
-import { reasonOf } from '../../../backend/web/static/js/pages/sync-log.js';
+import { dayQuery, reasonOf } from '../../../backend/web/static/js/pages/sync-log.js';
 import {
   deletePath,
   errorsByPath,
@@ -104,4 +104,10 @@ test('a push says why it ended as it did', () => {
   );
   assert.equal(reasonOf({ status: 'succeeded', result: { matched_by: 'email' } }), 'Matched by email');
   assert.equal(reasonOf({ status: 'queued', attempts: 1, last_error: 'timeout' }), 'Will retry: timeout');
+});
+
+test('the chart counts days in the browser\'s time zone, or at its offset where it names none', () => {
+  assert.deepEqual(dayQuery(14, 'Europe/London', 60), { days: 14, time_zone: 'Europe/London' });
+  assert.deepEqual(dayQuery(14, undefined, -300), { days: 14, utc_offset_minutes: -300 });
+  assert.deepEqual(dayQuery(14, 'Etc/Unknown', 0), { days: 14, utc_offset_minutes: 0 });
 });

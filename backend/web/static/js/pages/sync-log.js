@@ -101,11 +101,14 @@ export async function render(container, ctx) {
   async function refresh({ quiet = false, focusPush = null } = {}) {
     clearTimeout(state.timer);
     try {
-      // Days as the browser counts them: the offset from UTC of today here.
-      const offset = -new Date().getTimezoneOffset();
+      const days = dayQuery(
+        CHART_DAYS,
+        Intl.DateTimeFormat().resolvedOptions().timeZone,
+        -new Date().getTimezoneOffset(),
+      );
       const [pushes, summary] = await Promise.all([
         api.get(`/api/pushes${query({ status: state.status, limit: TABLE_LIMIT })}`),
-        api.get(`/api/pushes/summary${query({ days: CHART_DAYS, utc_offset_minutes: offset })}`),
+        api.get(`/api/pushes/summary${query(days)}`),
       ]);
       // Newest first by when they were made (ids order them too, except for imported rows).
       state.pushes = [...pushes].sort(
@@ -159,6 +162,13 @@ function countText(state) {
   const what = state.status ? `${STATUS[state.status]?.label.toLowerCase() || state.status} ` : '';
   const more = shown >= TABLE_LIMIT ? ` (the latest ${TABLE_LIMIT})` : '';
   return `Showing ${plural(shown, `${what}push`, `${what}pushes`)}${more}.`;
+}
+
+/** The chart's query: days as this browser counts them, in its time zone (days of 23 or 25
+ * hours where the clocks change), or at today's offset from UTC where it names none. */
+export function dayQuery(days, zone, offsetMinutes) {
+  if (zone && zone !== 'Etc/Unknown') return { days, time_zone: zone };
+  return { days, utc_offset_minutes: offsetMinutes };
 }
 
 export function reasonOf(push) {
