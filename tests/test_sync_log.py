@@ -93,6 +93,7 @@ def test_the_summary_counts_days_where_the_user_is(engine):
 
     yesterday = (today - timedelta(days=1)).isoformat()
     assert day_of(days=3) == [yesterday]
+    assert day_of(days=1) == [] and day_of(days=1, utc_offset_minutes=60) == [today.isoformat()]
     assert day_of(days=3, utc_offset_minutes=60) == [today.isoformat()]
     assert day_of(days=3, utc_offset_minutes=-300) == [yesterday]
 

@@ -64,8 +64,9 @@ def summary(query):
     dates = [today - timedelta(days=n) for n in range(query["days"] - 1, -1, -1)]
     # Where each day begins, and the next after the last, as instants.
     starts = [_start_of(date, zone) for date in (*dates, today + timedelta(days=1))]
+    # (The last day's own WHEN keeps the CASE valid when it is the only day.)
     day = case(
-        *((Push.created_at < start, n) for n, start in enumerate(starts[1:-1])),
+        *((Push.created_at < start, n) for n, start in enumerate(starts[1:])),
         else_=len(dates) - 1,
     )
     rows = db.session.execute(
