@@ -22,8 +22,11 @@ and a push, which must leave these views kept), then again while itris announces
 ``--mirror-rate`` companies a second (signed webhooks: half new companies, half changed
 ones, as a big CRM's users add and edit them; each renews only the buckets of its words,
 ``backend/companies/revisions.py``), then with itris disconnected for 500 profiles never
-viewed (every answer computed afresh: our own work only) and for the first 500 again (each
-answered afresh once, the disconnect having renewed the revision, then kept); how many
+viewed (every answer computed afresh: our own work only), for 500 more people we do not
+know, with no company on the profile (the same without the company search: the floor of a
+lookup computed afresh)
+and for the first 500 again (each answered afresh once, the disconnect having renewed the
+revision, then kept); how many
 answers were kept (``X-Lookup-Cache``) and the latency of each kind; the CPU each process
 spent per request; the sandbox's call count per lookup for each itris phase; and an
 in-process cProfile of where a lookup computed afresh spends its time.
@@ -294,8 +297,13 @@ def main(argv=None) -> int:
         ).json()["id"]
 
         # 500 profiles measured, 100 more only to warm both workers' pools and caches.
-        every = lookup_bodies(contacts, names, 1100)
-        bodies, warm, unseen = every[:500], every[500:600], every[600:]
+        every = lookup_bodies(contacts, names, 2100)
+        bodies, warm, unseen = every[:500], every[500:600], every[600:1100]
+        # People we do not know (a known contact's own company is searched), never viewed,
+        # with no company on the profile: a lookup computed afresh without the search.
+        bare = [
+            {**body, "company": None} for body in every[1100:] if "/in/new-" in body["profile_url"]
+        ]
         phase = {
             "requests_total": args.requests,
             "concurrency": args.concurrency,
@@ -350,6 +358,12 @@ def main(argv=None) -> int:
             args.concurrency, args.time_cap,
         )  # fmt: skip
         print(f"  {fresh}")
+        print(f"POST /api/profile/lookup, {len(bare)} new people with no company (no search) ...")
+        bare_fresh = load(
+            url, "POST", "/api/profile/lookup", bare, token, len(bare),
+            args.concurrency, args.time_cap,
+        )  # fmt: skip
+        print(f"  {bare_fresh}")
         print("POST /api/profile/lookup (the 500 again, itris disconnected) ...", flush=True)
         local = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
         print(f"  {local}")
@@ -377,6 +391,7 @@ def main(argv=None) -> int:
             "lookup_repeat_view_busy_team": busy,
             "lookup_repeat_view_mirror_changing": changing,
             "lookup_computed_afresh_itris_disconnected": fresh,
+            "lookup_computed_afresh_no_company": bare_fresh,
             "lookup_itris_disconnected": local,
             "company_search_in_process": company,
             "lookup_profile_ms_per_call": parts,
@@ -401,6 +416,8 @@ def main(argv=None) -> int:
                 "itris_disconnected_p99_ms": local["p99_ms"],
                 "computed_afresh_throughput_share": share(fresh),
                 "computed_afresh_p99_ms": fresh["p99_ms"],
+                "computed_afresh_no_company_throughput_share": share(bare_fresh),
+                "computed_afresh_no_company_p99_ms": bare_fresh["p99_ms"],
             },
             "push_throughput": "tests/bench/bench_push.py (bench-results/push.json)",
             "total_s": round(time.perf_counter() - started, 1),
