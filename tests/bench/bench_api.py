@@ -19,9 +19,10 @@ viewed again (the kept lookup, ``backend/lookup_cache.py``: the revisions of the
 of the person come with the sign-in read, so one small read), then again while other people
 are added to a campaign at ``--busy-rate`` a second (a busy team: each add commits a person
 and a push, which must leave these views kept), then again while itris announces
-``--mirror-rate`` companies a second (signed webhooks: half new companies, half changed
-ones, as a big CRM's users add and edit them; each renews only the buckets of its words,
-``backend/companies/revisions.py``), then with itris disconnected for 500 profiles never
+``--mirror-rate`` companies a second for ``--mirror-seconds`` (signed webhooks: half new
+companies, half changed ones, as a big CRM's users add and edit them; each renews only the
+buckets of its words, ``backend/companies/revisions.py``, so the views they renew add up
+over the phase), then with itris disconnected for 500 profiles never
 viewed (every answer computed afresh: our own work only), for 500 more people we do not
 know, with no company on the profile (the same without the company search: the floor of a
 lookup computed afresh)
@@ -170,6 +171,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--mirror-rate", type=float, default=5.0,
         help="companies itris announces per second while the 'mirror changing' phase views",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mirror-seconds", type=float, default=30.0,
+        help="how long the 'mirror changing' phase views (renewals add up: not a burst)",
     )  # fmt: skip
     parser.add_argument(
         "--pg-url",
@@ -347,7 +352,11 @@ def main(argv=None) -> int:
             flush=True,
         )
         with announcing_companies(url, team_id, names, args.mirror_rate) as announced:
-            changing = load(url, "POST", "/api/profile/lookup", bodies, token, **phase)
+            # For a while, not a request count: each company renews more views as they add up.
+            changing = load(
+                url, "POST", "/api/profile/lookup", bodies, token, 10**9,
+                args.concurrency, args.mirror_seconds,
+            )  # fmt: skip
         changing["companies_announced"] = announced
         print(f"  {changing}")
         requests.delete(f"{url}/api/integrations/itris", headers=auth, timeout=30)
