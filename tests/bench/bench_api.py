@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -79,12 +80,13 @@ def percentile(values, p):
 
 
 def load(url, method, path, bodies, token, requests_total, concurrency, time_cap, expect=200):
-    """Send ``requests_total`` requests from ``concurrency`` threads (or stop at the cap)."""
+    """Send ``requests_total`` requests from ``concurrency`` threads (or stop at the cap);
+    ``requests_total`` None: for ``time_cap`` seconds."""
     latencies: list[float] = []
     errors: list[str] = []
     kept: dict[str, list[float]] = {}  # latencies by X-Lookup-Cache: hit / miss
     lock = threading.Lock()
-    counter = iter(range(requests_total))
+    counter = itertools.count() if requests_total is None else iter(range(requests_total))
     deadline = time.monotonic() + time_cap
 
     def run():
@@ -132,7 +134,7 @@ def load(url, method, path, bodies, token, requests_total, concurrency, time_cap
         "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
         "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
-        "capped": len(latencies) < requests_total,
+        "capped": requests_total is not None and len(latencies) < requests_total,
         **({"kept_lookups": {how: len(times) for how, times in kept.items()}} if kept else {}),
         # A kept answer (hit) and one computed afresh (miss) cost very different amounts.
         **(
@@ -354,7 +356,7 @@ def main(argv=None) -> int:
         with announcing_companies(url, team_id, names, args.mirror_rate) as announced:
             # For a while, not a request count: each company renews more views as they add up.
             changing = load(
-                url, "POST", "/api/profile/lookup", bodies, token, 10**9,
+                url, "POST", "/api/profile/lookup", bodies, token, None,
                 args.concurrency, args.mirror_seconds,
             )  # fmt: skip
         changing["companies_announced"] = announced
