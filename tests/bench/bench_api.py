@@ -22,15 +22,15 @@ and a push, which must leave these views kept), then again while itris announces
 ``--mirror-rate`` companies a second for ``--mirror-seconds`` (signed webhooks: half new
 companies, half changed ones, as a big CRM's users add and edit them; each renews only the
 buckets of its words, ``backend/companies/revisions.py``, so the views they renew add up
-over the phase), then with itris disconnected for 500 profiles never
-viewed (every answer computed afresh: our own work only), for 500 more people we do not
-know, with no company on the profile (the same without the company search: the floor of a
-lookup computed afresh)
-and for the first 500 again (each answered afresh once, the disconnect having renewed the
-revision, then kept); how many
-answers were kept (``X-Lookup-Cache``) and the latency of each kind; the CPU each process
-spent per request; the sandbox's call count per lookup for each itris phase; and an
-in-process cProfile of where a lookup computed afresh spends its time.
+over the phase), then with itris disconnected for 500 profiles never viewed (every answer
+computed afresh: our own work only), for 500 more people we do not know, with no company
+on the profile (the same without the company search: the floor of a lookup computed
+afresh), and for the first 500 again (each answered afresh once, the disconnect having
+renewed the revision, then kept); how many answers were kept (``X-Lookup-Cache``) and the
+latency of each kind; the CPU each process spent per request; the sandbox's call count per
+lookup for each itris phase; the app's and PostgreSQL's CPU per lookup for 950 more
+computed afresh in this process one at a time (steadier than under load); and a cProfile
+of where one spends its time.
 
 ``--keep`` leaves the loaded schema behind and prints its name; ``--schema NAME`` reuses it
 (and leaves it) and skips the set-up (minutes at 1M companies) while iterating.
@@ -304,13 +304,16 @@ def main(argv=None) -> int:
         ).json()["id"]
 
         # 500 profiles measured, 100 more only to warm both workers' pools and caches.
-        every = lookup_bodies(contacts, names, 2100)
+        every = lookup_bodies(contacts, names, 3100)
         bodies, warm, unseen = every[:500], every[500:600], every[600:1100]
         # People we do not know (a known contact's own company is searched), never viewed,
         # with no company on the profile: a lookup computed afresh without the search.
         bare = [
-            {**body, "company": None} for body in every[1100:] if "/in/new-" in body["profile_url"]
+            {**body, "company": None}
+            for body in every[1100:2100]
+            if "/in/new-" in body["profile_url"]
         ]
+        alone = every[2100:]  # never viewed: computed afresh in this process, one at a time
         phase = {
             "requests_total": args.requests,
             "concurrency": args.concurrency,
@@ -380,6 +383,8 @@ def main(argv=None) -> int:
         print(f"  {local}")
         company = time_company_search(database_url, team_id, bodies)
         print(f"  company search alone, in-process: {company}")
+        cpu = lookup_cpu(env, alone)
+        print(f"  lookups computed afresh in-process, one at a time: {cpu}")
         parts = profile_lookup(env, bodies, args.profile_lookups)
         print("  where a lookup computed afresh spends its time (in-process cProfile, itris")
         print("  disconnected, keeping off):")
@@ -405,6 +410,7 @@ def main(argv=None) -> int:
             "lookup_computed_afresh_no_company": bare_fresh,
             "lookup_itris_disconnected": local,
             "company_search_in_process": company,
+            "lookup_computed_afresh_in_process": cpu,
             "lookup_profile_ms_per_call": parts,
             "goals": {
                 "target_throughput_share": ">= 0.5",
@@ -691,6 +697,44 @@ def time_company_search(database_url, team_id, bodies) -> dict:
         "p50_ms": round(percentile(latencies, 50), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
         "mean_ms": round(statistics.fmean(latencies), 2),
+    }
+
+
+def lookup_cpu(env, bodies) -> dict:
+    """Lookups computed afresh in this process, one at a time, as gunicorn's workers run
+    them (keeping on, itris disconnected): the app's and PostgreSQL's CPU per lookup, with
+    no load generator or other requests sharing the two cores (steadier than under load)."""
+    os.environ.update(env)
+    from backend import create_app
+
+    app = create_app()
+    client = app.test_client()
+    token = client.post(
+        "/api/auth/login", json={"email": "ada@acme.example", "password": PASSWORD}
+    ).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    warm, measured = bodies[:50], bodies[50:]
+    for body in warm:
+        client.post("/api/profile/lookup", json=body, headers=headers)
+    kinds: dict[str, int] = {}
+    postgres = {"postgres": ROLES["postgres"]}
+    before, started, wall = cpu_seconds(postgres), time.process_time(), time.perf_counter()
+    for body in measured:
+        response = client.post("/api/profile/lookup", json=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"lookup: {response.status_code} {response.get_data(as_text=True)}")
+        how = response.headers.get("X-Lookup-Cache", "?")
+        kinds[how] = kinds.get(how, 0) + 1
+    app_ms = (time.process_time() - started) * 1000 / len(measured)
+    wall_ms = (time.perf_counter() - wall) * 1000 / len(measured)
+    pg_ms = (cpu_seconds(postgres)["postgres"] - before["postgres"]) * 1000 / len(measured)
+    app.extensions["db"].dispose()
+    return {
+        "lookups": len(measured),
+        "kept_lookups": kinds,
+        "app_cpu_ms_per_lookup": round(app_ms, 3),
+        "postgres_cpu_ms_per_lookup": round(pg_ms, 3),
+        "wall_ms_per_lookup": round(wall_ms, 3),
     }
 
 
