@@ -53,7 +53,7 @@ def company_warnings(
     """Return ``{info, warnings}`` for a profile's company name under the given settings.
 
     ``memo(key, compute)``, when given, may answer the team-wide reads (the mirror's
-    position, the team's pick for the name) from what it kept (``revision.memo``).
+    position, the team's picks) from what it kept (``revision.memo``).
     ``watch``, with the shared index, is told the company buckets the answer rests on
     (``backend/companies/revisions.py``); a search is kept by this process under their
     revision, not the whole mirror's.
@@ -61,15 +61,14 @@ def company_warnings(
     _check(company_warning, company_warning_detail, displayed_company_info)
     if not name or not name.strip():
         return {"info": None, "warnings": []}
-    memo = memo or _read
     if watch is not None:
         position = watch.over(revisions.search_keys(name))
     else:
-        position = memo("mirror position", lambda: lookup.mirror_position(team_id))
+        position = (memo or _read)("mirror position", lambda: lookup.mirror_position(team_id))
     candidates, rows = lookup.cached(
         team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
     )
-    alias_id = _alias(team_id, name, None if memo is _read else memo)
+    alias_id = _alias(team_id, name, memo)
     if alias_id is not None and watch is not None:
         watch.over((revisions.id_key(alias_id),))  # before its facts are read
     duplicates = [c for c in candidates if c.reason == DUPLICATE]
