@@ -700,10 +700,8 @@ def time_company_search(database_url, team_id, bodies) -> dict:
     }
 
 
-def lookup_cpu(env, bodies) -> dict:
-    """Lookups computed afresh in this process, one at a time, as gunicorn's workers run
-    them (keeping on, itris disconnected): the app's and PostgreSQL's CPU per lookup, with
-    no load generator or other requests sharing the two cores (steadier than under load)."""
+def signed_in_app(env):
+    """The app in this process on ``env``, a test client, and the admin's bearer headers."""
     os.environ.update(env)
     from backend import create_app
 
@@ -712,7 +710,14 @@ def lookup_cpu(env, bodies) -> dict:
     token = client.post(
         "/api/auth/login", json={"email": "ada@acme.example", "password": PASSWORD}
     ).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return app, client, {"Authorization": f"Bearer {token}"}
+
+
+def lookup_cpu(env, bodies) -> dict:
+    """Lookups computed afresh in this process, one at a time, as gunicorn's workers run
+    them (keeping on, itris disconnected): the app's and PostgreSQL's CPU per lookup, with
+    no load generator or other requests sharing the two cores (steadier than under load)."""
+    app, client, headers = signed_in_app(env)
     warm, measured = bodies[:50], bodies[50:]
     for body in warm:
         client.post("/api/profile/lookup", json=body, headers=headers)
@@ -746,15 +751,7 @@ def profile_lookup(env, bodies, count) -> list[dict]:
     import cProfile
     import pstats
 
-    os.environ.update(env, ITRIS_SYNC_LOOKUP_CACHE_S="0")
-    from backend import create_app
-
-    app = create_app()
-    client = app.test_client()
-    token = client.post(
-        "/api/auth/login", json={"email": "ada@acme.example", "password": PASSWORD}
-    ).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    app, client, headers = signed_in_app({**env, "ITRIS_SYNC_LOOKUP_CACHE_S": "0"})
     for body in bodies[:10]:
         client.post("/api/profile/lookup", json=body, headers=headers)
     profiler = cProfile.Profile()
