@@ -6,7 +6,8 @@ of the person asked about and of the company buckets its company search rests on
 (``backend/revision.py``). Any commit that changes a row a lookup shows renews one of
 them: the person's for their own rows (their contact, campaign memberships, links, pushes,
 a kept itris answer forgotten), with the shared PostgreSQL index the buckets of a
-mirrored company's words (``backend/companies/revisions.py``), the team's for the rest
+mirrored company's words, or of its id alone when only its facts change
+(``backend/companies/revisions.py``), the team's for the rest
 (settings, campaigns, aliases, a reconnect; the mirror with the in-process index). An
 answer kept under other revisions is never served, so a push for one person, or a company
 itris announces, leaves every view it cannot change kept. A view that showed a kept itris
@@ -102,13 +103,18 @@ def _kept_for_request(schema: Schema) -> str | None:
     sign_in = accounts.sign_in_alone(token, _person(body), company_keys)
     if sign_in is None:
         return None
-    g.lookup_sign_in = sign_in  # the view, if it computes, need not read the revisions again
     key = _key(sign_in.team_id, sign_in.user_id, body)
     company = (company_keys, sign_in.company)
+    # The view, if it computes, need not read the revisions again.
+    g.lookup_sign_in = (sign_in, company)
 
     def buckets(keys):
         with db.autocommit.connect() as connection:
-            return revision.of_buckets(connection, sign_in.team_id, keys)
+            total = revision.of_buckets(connection, sign_in.team_id, keys)
+        # The kept view rests on these: the next view of the company reads them beforehand.
+        if set(keys) >= set(company_keys):
+            company_revisions.remember_basis(body.get("company"), keys)
+        return total
 
     return _kept(_store(), key, sign_in.revision, list(sign_in.people), company, buckets)
 
@@ -118,11 +124,12 @@ def _person(body: dict) -> tuple[str | None, str | None]:
 
 
 def _company_keys(body: dict) -> tuple[str, ...]:
-    """The company buckets a lookup of this profile's company rests on, when the shared
-    index's buckets are kept (``backend/companies/revisions.py``)."""
+    """The company buckets a lookup of this profile's company rests on, as far as this
+    process knows, when the shared index's buckets are kept
+    (``backend/companies/revisions.py``)."""
     if not lookup.uses_postgres():
         return ()
-    return company_revisions.search_keys(body.get("company"))
+    return company_revisions.search_basis(body.get("company"))
 
 
 def _kept(
@@ -199,10 +206,10 @@ def _revisions(user: User, body: dict) -> tuple[int, list[int], tuple[tuple[str,
     The sign-in read alone (:func:`serve_kept`) brought them; else the team's came with the
     view's sign-in, and the rest are read now. Read earlier than the rows they guard, they
     can only be older, which keeps an answer under a revision that no longer holds."""
-    keys = _company_keys(body)
-    alone = g.get("lookup_sign_in")
+    alone, company = g.get("lookup_sign_in") or (None, None)
     if alone is not None and alone.user_id == user.id:
-        return alone.revision, list(alone.people), (keys, alone.company)
+        return alone.revision, list(alone.people), company
+    keys = _company_keys(body)
     people = revision.of_people(db.session, user.team_id, _person(body))
     return user.team.revision, people, (keys, revision.of_buckets(db.session, user.team_id, keys))
 

@@ -194,15 +194,19 @@ def _company_buckets() -> bool:
 
 
 def _note_companies(session: Session, rows: list) -> None:
-    """Note the buckets of each company as it was and as it is, and the teams' counts."""
-    from backend.companies.revisions import company_keys
+    """Note the buckets of each company as it was and as it is (its id's alone when its name
+    stays: only its facts changed), and the teams' counts."""
+    from backend.companies.revisions import company_keys, id_key
 
     noted = session.info.setdefault(_PEOPLE, set())
     counts = session.info.setdefault(_COUNTS, {})
     for obj in rows:
-        names = {obj.name, *filter(None, inspect(obj).attrs["name"].history.deleted or ())}
-        for name in names:
-            noted.update((obj.team_id, key) for key in company_keys(name, obj.itris_id))
+        history = inspect(obj).attrs["name"].history
+        if obj in session.new or obj in session.deleted or history.has_changes():
+            for name in {obj.name, *filter(None, history.deleted or ())}:
+                noted.update((obj.team_id, key) for key in company_keys(name, obj.itris_id))
+        else:
+            noted.add((obj.team_id, id_key(obj.itris_id)))
         if obj in session.new or obj in session.deleted:
             change = 1 if obj in session.new else -1
             counts[obj.team_id] = counts.get(obj.team_id, 0) + change
@@ -370,7 +374,7 @@ def of_people(bind, team_id: int, keys: tuple[str | None, ...]) -> list[int]:
 
 # Bucket revisions are summed below 2**30 each: a sum that fits any integer column, and a
 # renewal leaves it unchanged once in a billion.
-_BUCKET_SPAN = 1 << 30
+BUCKET_SPAN = 1 << 30
 
 
 def buckets_revision(team_id, keys):
@@ -378,7 +382,7 @@ def buckets_revision(team_id, keys):
     (``backend/companies/revisions.py``), 0 for none renewed. ``keys``: a bind of a
     PostgreSQL array (only the shared PostgreSQL index has buckets)."""
     return (
-        select(func.coalesce(func.sum(PersonRevision.revision % _BUCKET_SPAN), 0))
+        select(func.coalesce(func.sum(PersonRevision.revision % BUCKET_SPAN), 0))
         .where(PersonRevision.team_id == team_id, PersonRevision.who == any_(keys))
         .scalar_subquery()
     )
@@ -423,6 +427,13 @@ class BucketWatch:
             self.total += of_buckets(db.session, self.team.id, tuple(fresh))
         self.keys.update(fresh)
         return self.team.revision, own
+
+    def rest(self, read: dict[str, int]) -> None:
+        """Rest on these buckets too, whose revisions were read with the rows they guard."""
+        for key, value in read.items():
+            if key not in self.keys:
+                self.keys.add(key)
+                self.total += value
 
     def basis(self) -> tuple[tuple[str, ...], int] | None:
         """(the buckets, their summed revision), for :func:`of_buckets` to check; None if

@@ -531,11 +531,12 @@ def test_the_search_statement_fits_the_parse_cache_of_psycopg():
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
     from backend.companies.index import _pg_search_sql
-    from backend.companies.warnings import _FACT_COLUMNS
+    from backend.companies.warnings import _FACT_COLUMNS, search_tail
 
     names = ("companies", "company_words", "company_vocab", "company_word_deletes")
-    # As a profile lookup sends it: with the facts its warnings show.
-    assert len(_pg_search_sql(*names, _FACT_COLUMNS)) <= MAX_CACHED_STATEMENT_LENGTH
+    # As a profile lookup sends it: with the facts its warnings show and their revisions.
+    statement = _pg_search_sql(*names, _FACT_COLUMNS, search_tail("person_revisions"))
+    assert len(statement) <= MAX_CACHED_STATEMENT_LENGTH
 
 
 @pytest.mark.postgres

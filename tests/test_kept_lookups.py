@@ -537,6 +537,83 @@ def test_a_company_renews_only_the_views_whose_search_it_can_change(engine):
         assert revision_of(engine) == start  # only buckets were renewed throughout
 
 
+def test_a_change_to_a_companys_facts_renews_only_the_views_that_show_it(engine):
+    """A company whose name stays renews its id's bucket alone: a view sharing words with
+    it but not showing it stays kept; a view showing it, or another person's at the same
+    company (the search this process kept), sees the new facts at once."""
+    from backend.companies import revisions
+
+    settle_company_count(engine)
+    assert company(engine, 39401, "Harbour Frieght Systems", location="Tilbury") == "created"
+    assert company(engine, 39402, "Freight Quillon Tidewater Kiln", location="Leeds") == "created"
+    body = newcomer()  # at "Harbour Freight Systems"
+    seen, _ = view(engine, body)
+    assert warned(seen) == {39401: "Tilbury"}, seen["company"]  # 39402 shares a word alone
+    assert view(engine, body)[1] == "hit"
+    words = revisions.search_keys(body["company"])
+    before = {key: person_revision_of(engine, key) for key in words}
+    start = revision_of(engine)
+
+    assert company(engine, 39402, "Freight Quillon Tidewater Kiln", location="York") == "updated"
+    if _buckets(engine):
+        assert person_revision_of(engine, revisions.id_key(39402)) != 0
+        assert {key: person_revision_of(engine, key) for key in words} == before
+        assert revision_of(engine) == start
+        assert view(engine, body)[1] == "hit"
+    else:
+        assert view(engine, body)[1] == "miss"
+
+    assert company(engine, 39401, "Harbour Frieght Systems", location="Grays") == "updated"
+    seen, how = view(engine, body)
+    assert how == "miss" and warned(seen) == {39401: "Grays"}, seen["company"]
+    assert view(engine, body)[1] == "hit"
+
+    assert company(engine, 39401, "Harbour Frieght Systems", location="Purfleet") == "updated"
+    colleague = newcomer(profile_url="https://www.linkedin.com/in/omar-reyes-72/")
+    seen, how = view(engine, colleague)
+    assert how == "miss" and warned(seen) == {39401: "Purfleet"}, seen["company"]
+    seen, how = view(engine, body)
+    assert how == "miss" and warned(seen) == {39401: "Purfleet"}, seen["company"]
+
+
+def statements_of(engine, body, app=None) -> tuple[int, str]:
+    """The statements one view sends to the database from this thread, and how it answered."""
+    app = app or engine.app
+    here, sent = threading.get_ident(), []
+
+    def count(*_args):
+        if threading.get_ident() == here:
+            sent.append(1)
+
+    with app.app_context():
+        bind = db.engine
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        response = app.test_client().post(LOOKUP, json=body, headers=engine.recruiter)
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return len(sent), response.headers[HEADER]
+
+
+def test_a_repeat_view_reads_the_buckets_of_the_companies_it_shows_with_the_sign_in(
+    engine, make_app
+):
+    """The companies a view shows rest on their id buckets: read with the sign-in by the
+    next view of the company, in this process and, once, in another sharing the views."""
+    assert company(engine, 39501, "Harbour Frieght Systems", location="Tilbury") == "created"
+    body = newcomer()
+    seen, _ = view(engine, body)
+    assert warned(seen) == {39501: "Tilbury"}, seen["company"]
+    engine.app.config["LOOKUP_CACHE_VERIFY"] = False  # one view, one computation
+    assert statements_of(engine, body) == (1, "hit")
+    if engine.app.config["QUEUE_URL"].startswith("redis") and _buckets(engine):
+        second = make_app(DATABASE_URL=engine.app.config["DATABASE_URL"])
+        second.config["LOOKUP_CACHE_VERIFY"] = False
+        assert statements_of(engine, body, second) == (2, "hit")  # it learns the buckets
+        assert statements_of(engine, body, second) == (1, "hit")
+
+
 def test_the_teams_pick_for_a_name_is_watched_by_id(engine):
     """A picked company may share no word with the name: its own changes still show."""
     body, contact, _ = _member(engine)

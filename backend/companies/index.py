@@ -430,7 +430,12 @@ def _osa_le1(a: str, b: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _pg_search_sql(
-    companies: str, words: str, vocab: str, deletes: str, extra: tuple[str, ...] = ()
+    companies: str,
+    words: str,
+    vocab: str,
+    deletes: str,
+    extra: tuple[str, ...] = (),
+    tail: tuple[str, ...] = (),
 ) -> str:
     """The whole search as one statement (one round trip), as :meth:`_Segment.candidates`.
 
@@ -459,11 +464,11 @@ def _pg_search_sql(
       words. The companies of the same key come first; :func:`rank` has the last word.
 
     Ties break by itris id, so a search gives the same answer every time. ``extra``: more
-    columns of the companies found to return after the four :func:`rank` reads.
+    columns of the companies found to return after the four :func:`rank` reads; ``tail``:
+    SQL expressions over each row found, ``u`` (its ``itris_id``), to return after those.
     """
     more = "".join(f", {column}" for column in extra)
-    c_more = "".join(f", c.{column}" for column in extra)
-    return _compact(f"""WITH hits (grp, word, factor) AS (
+    sql = f"""WITH hits (grp, word, factor) AS (
   SELECT * FROM unnest(%(l_grp)s::int[], %(l_word)s::text[], %(l_factor)s::float8[])
   UNION ALL
   SELECT p.grp, d.word, {_TYPO_WEIGHT}::float8
@@ -526,22 +531,27 @@ def _pg_search_sql(
   LIMIT (SELECT CASE WHEN big AND NOT EXISTS (SELECT FROM weights WHERE far IS NOT NULL)
                 THEN {_RESCORE} ELSE {_PG_FETCH} END FROM big)
 )
-SELECT itris_id, name, name_norm, -1.0::float8{more} FROM {companies}
+{{found}}"""  # noqa: S608
+    found = f"""SELECT itris_id, name, name_norm, -1.0::float8{more} FROM {companies}
 WHERE team_id = %(team)s AND name_key = %(key)s
 UNION ALL (
   SELECT c.itris_id, c.name, c.name_norm, (b.weight + coalesce((
     SELECT sum(coalesce(r.far, 0) + CASE WHEN x.big THEN 0 ELSE coalesce(r.near, 0) END)
     FROM weights r, big x
     WHERE (r.far IS NOT NULL OR r.near IS NOT NULL AND NOT x.big)
-      AND r.word = ANY (string_to_array(c.name_norm, ' '))), 0)) / b.norm{c_more}
+      AND r.word = ANY (string_to_array(c.name_norm, ' '))), 0)) / b.norm{more}
   FROM best b JOIN {companies} c ON c.team_id = %(team)s AND c.itris_id = b.itris_id
-  ORDER BY 4 DESC, b.score DESC, 1 LIMIT {_RESCORE})""")  # noqa: S608
+  ORDER BY 4 DESC, b.score DESC, 1 LIMIT {_RESCORE})"""  # noqa: S608
+    if tail:  # each expression once, over the rows found (rank orders them: order may go)
+        found = f"SELECT u.*{''.join(', ' + t for t in tail)} FROM ({found}) AS u"  # noqa: S608
+    return _compact(sql.replace("{found}", found, 1))
 
 
 def _compact(sql: str) -> str:
-    """One space for each run of white space: a statement under 4 kB, whose parsing psycopg
-    caches. (The statement has no ``--`` comment, and its only quoted text is one space.)"""
-    return " ".join(sql.split())
+    """One space for each run of white space, none after a comma or inside parentheses: a
+    statement under 4 kB, whose parsing psycopg caches. (The statement has no ``--``
+    comment, and its only quoted text is one space.)"""
+    return " ".join(sql.split()).replace(", ", ",").replace("( ", "(").replace(" )", ")")
 
 
 class PostgresCompanyIndex:
@@ -574,17 +584,18 @@ class PostgresCompanyIndex:
         if reader is None and isinstance(bind, Engine):
             self._reader = bind.execution_options(isolation_level="AUTOCOMMIT")
 
-    def _names(self) -> tuple[str, str, str, str]:
-        """The schema-qualified names of the mirror table and of the word tables."""
+    def qualified(self, name: str) -> str:
+        """A table beside the mirror table, schema-qualified as the bind names that one."""
         schema = self.table.schema
         translate = self.bind.get_execution_options().get("schema_translate_map") or {}
         schema = translate.get(schema, schema)
-        prefix = f"{schema}." if schema else ""
-        return (
-            f"{prefix}{self.table.name}",
-            f"{prefix}company_words",
-            f"{prefix}company_vocab",
-            f"{prefix}company_word_deletes",
+        return f"{schema}.{name}" if schema else name
+
+    def _names(self) -> tuple[str, str, str, str]:
+        """The schema-qualified names of the mirror table and of the word tables."""
+        return tuple(
+            self.qualified(name)
+            for name in (self.table.name, "company_words", "company_vocab", "company_word_deletes")
         )
 
     def add(self, companies: Iterable[IndexedCompany]) -> None:
@@ -647,14 +658,19 @@ class PostgresCompanyIndex:
         return self.search_with(name, limit)[0]
 
     def search_with(
-        self, name: str, limit: int = DEFAULT_LIMIT, columns: tuple[str, ...] = ()
+        self,
+        name: str,
+        limit: int = DEFAULT_LIMIT,
+        columns: tuple[str, ...] = (),
+        tail: tuple[str, ...] = (),
     ) -> tuple[list[Candidate], dict[int, Row]]:
-        """:meth:`search`, and the ``columns`` of the mirror table's row of each candidate
-        (by itris id), read by the same statement."""
+        """:meth:`search`, and more of each candidate (by itris id), read by the same
+        statement: its row's ``columns``, then ``tail``, SQL expressions over the row found
+        ``u`` (:func:`_pg_search_sql`)."""
         query = normalise(name)
         if not query.key:
             return [], {}
-        sql = _pg_search_sql(*self._names(), columns)
+        sql = _pg_search_sql(*self._names(), columns, tail)
         params = _pg_search_params(query)
         params["team"] = self.team_id
         with self._reader.connect() as connection:

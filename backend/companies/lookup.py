@@ -31,7 +31,6 @@ _EXTENSION = "company_indexes"
 _CACHE = "company_search_cache"
 # Searches kept per process (a few candidates each: a few MB at most).
 SEARCH_CACHE_SIZE = 20_000
-_MISSING = object()
 T = TypeVar("T")
 
 
@@ -54,13 +53,28 @@ def cached(
     """
     if position is None:
         position = mirror_position(team_id)
-    full_key = (team_id, *position, key)
-    kept = current_app.extensions.setdefault(_CACHE, LRU(SEARCH_CACHE_SIZE))
-    value = kept.get(full_key, _MISSING)
-    if value is _MISSING:
+    value = recall(team_id, key, position)
+    if value is None:
         value = compute()
-        kept.put(full_key, value)
+        keep(team_id, key, position, value)
     return value
+
+
+def recall(team_id: int, key: Hashable, position: tuple[int, int]):
+    """What :func:`keep` kept under ``key`` at this ``position``, or None."""
+    return _kept().get((team_id, *position, key))
+
+
+def keep(team_id: int, key: Hashable, position: tuple[int, int], value) -> None:
+    """Keep ``value`` (not None) under ``key`` for as long as the ``position`` holds."""
+    _kept().put((team_id, *position, key), value)
+
+
+def _kept() -> LRU:
+    kept = current_app.extensions.get(_CACHE)
+    if kept is None:
+        kept = current_app.extensions.setdefault(_CACHE, LRU(SEARCH_CACHE_SIZE))
+    return kept
 
 
 def uses_postgres() -> bool:

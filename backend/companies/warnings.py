@@ -24,6 +24,8 @@ from backend.companies import aliases, lookup, revisions
 from backend.companies.index import DUPLICATE, Candidate, PostgresCompanyIndex
 from backend.companies.models import Company
 from backend.db import db
+from backend.models import PersonRevision
+from backend.revision import BUCKET_SPAN
 
 if TYPE_CHECKING:
     from backend.revision import BucketWatch
@@ -62,12 +64,12 @@ def company_warnings(
     if not name or not name.strip():
         return {"info": None, "warnings": []}
     if watch is not None:
-        position = watch.over(revisions.search_keys(name))
+        candidates, rows = _watched_search(team_id, name, limit, watch)
     else:
         position = (memo or _read)("mirror position", lambda: lookup.mirror_position(team_id))
-    candidates, rows = lookup.cached(
-        team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
-    )
+        candidates, rows, _ = lookup.cached(
+            team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
+        )
     alias_id = _alias(team_id, name, memo)
     if alias_id is not None and watch is not None:
         watch.over((revisions.id_key(alias_id),))  # before its facts are read
@@ -97,6 +99,29 @@ def _read(_key: Hashable, compute: Callable) -> Any:
     return compute()
 
 
+def _watched_search(team_id: int, name: str, limit: int, watch: BucketWatch):
+    """The shared index's search, kept by this process while the buckets it rests on stand
+    still: those of its words (read first) and the id buckets of the companies whose facts
+    it returns (read with them: a change to a company's facts renews those alone)."""
+    keys = revisions.search_basis(name)
+    position = watch.over(keys)
+    found = lookup.recall(team_id, ("warnings", name, limit, keys), position)
+    if found is None:
+        found = _search(team_id, name, limit)
+        read = {}
+        for itris_id, value in found[2].items():
+            key = revisions.id_key(itris_id)
+            if key not in keys:
+                read[key] = value
+        watch.rest(read)
+        rested = revisions.union(keys, read)
+        # Kept under all it rests on, which the next view of the name reads beforehand.
+        total = (position[0], position[1] + sum(read.values()))
+        lookup.keep(team_id, ("warnings", name, limit, rested), total, found)
+        revisions.remember_basis(name, rested)
+    return found[0], found[1]
+
+
 def _alias(team_id: int, name: str, memo: Callable[[Hashable, Callable], Any] | None) -> int | None:
     """The team's pick for the name. With a ``memo``: from all the team's picks, read once
     per team revision (a pick renews it), or, for a team with very many, from its own read."""
@@ -124,15 +149,27 @@ def _shown(candidate: Candidate, mode: str) -> bool:
     return mode == "duplicates_and_similar" or candidate.reason == DUPLICATE
 
 
-def _search(team_id: int, name: str, limit: int) -> tuple[tuple[Candidate, ...], dict]:
-    """The index's candidates for a name, and the mirror's facts about each (with the shared
-    index, read by the search's own statement)."""
+def _search(team_id: int, name: str, limit: int) -> tuple[tuple[Candidate, ...], dict, dict]:
+    """The index's candidates for a name, the mirror's facts about each and, with the shared
+    index, the revision of each one's id bucket, read with its facts by the search's own
+    statement (``revisions.id_revision_sql``)."""
     index = lookup.index_for(team_id)
     if isinstance(index, PostgresCompanyIndex):
-        found, rows = index.search_with(name, limit + 1, _FACT_COLUMNS)
-        return tuple(found), {itris_id: _facts(row) for itris_id, row in rows.items()}
+        revision_of = search_tail(index.qualified(PersonRevision.__tablename__))
+        found, rows = index.search_with(name, limit + 1, _FACT_COLUMNS, revision_of)
+        return (
+            tuple(found),
+            {itris_id: _facts(row) for itris_id, row in rows.items()},
+            {itris_id: (row[-1] or 0) % BUCKET_SPAN for itris_id, row in rows.items()},
+        )
     candidates = tuple(index.search(name, limit=limit + 1))
-    return candidates, _rows(team_id, {c.itris_id for c in candidates})
+    return candidates, _rows(team_id, {c.itris_id for c in candidates}), {}
+
+
+def search_tail(revisions_table: str) -> tuple[str, ...]:
+    """What a shared index's search returns of each company after its facts: its id
+    bucket's revision (read from ``revisions_table``)."""
+    return (revisions.id_revision_sql(revisions_table),)
 
 
 def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
