@@ -29,8 +29,9 @@ afresh), and for the first 500 again (each answered afresh once, the disconnect 
 renewed the revision, then kept); how many answers were kept (``X-Lookup-Cache``) and the
 latency of each kind; the CPU each process spent per request; the sandbox's call count per
 lookup for each itris phase; the app's and PostgreSQL's CPU per lookup for 950 more
-computed afresh in this process one at a time (steadier than under load); and a cProfile
-of where one spends its time.
+computed afresh in this process one at a time (steadier than under load); how many of the
+first 500 views one announced company renews, by kind (new, or its facts changed), each
+sent alone in this process; and a cProfile of where one lookup spends its time.
 
 ``--keep`` leaves the loaded schema behind and prints its name; ``--schema NAME`` reuses it
 (and leaves it) and skips the set-up (minutes at 1M companies) while iterating.
@@ -389,6 +390,8 @@ def main(argv=None) -> int:
         print(f"  company search alone, in-process: {company}")
         cpu = lookup_cpu(env, alone)
         print(f"  lookups computed afresh in-process, one at a time: {cpu}")
+        renewed = renewals(env, team_id, names, bodies)
+        print(f"  views one announced company renews, in-process: {renewed}")
         parts = profile_lookup(env, bodies, args.profile_lookups)
         print("  where a lookup computed afresh spends its time (in-process cProfile, itris")
         print("  disconnected, keeping off):")
@@ -415,6 +418,7 @@ def main(argv=None) -> int:
             "lookup_itris_disconnected": local,
             "company_search_in_process": company,
             "lookup_computed_afresh_in_process": cpu,
+            "views_renewed_by_one_announced_company": renewed,
             "lookup_profile_ms_per_call": parts,
             "goals": {
                 "target_throughput_share": ">= 0.5",
@@ -611,17 +615,34 @@ def announcing_companies(url, team_id, names, rate):
     """itris announces companies at ``rate`` a second (signed ``company.created`` webhooks,
     as a big CRM's users add and edit companies): half new companies named after random
     mirrored ones, half mirrored ones with a new contact count; as :func:`paced`."""
+    session = requests.Session()
+    announcement = announcements(team_id, names, seed=5)
+
+    def announce(n):
+        body, headers = announcement(n)
+        response = session.post(
+            f"{url}/api/webhooks/itris/{team_id}", data=body, headers=headers, timeout=30
+        )
+        if response.status_code != 200 or response.json().get("result") == "unchanged":
+            raise RuntimeError(f"announcing a company: {response.status_code} {response.text}")
+
+    return paced(rate, announce)
+
+
+def announcements(team_id, names, seed):
+    """The ``n``-th signed webhook itris sends about a company, as (body, headers): even
+    ``n``, a new company named after a random mirrored one; odd, a mirrored one with a new
+    contact count (one no earlier run of a kept schema gave it: a change every time)."""
     from backend.companies.webhooks import signature, webhook_secret
     from backend.itris import contract as c
 
     secret = webhook_secret(team_id, "bench-api-secret")
-    rng = random.Random(5)
+    rng = random.Random(seed)
     first_new = ANNOUNCED_ID + int(time.time()) % 10_000 * 1000  # new in a reused schema
-    session = requests.Session()
 
-    def announce(n):
+    def announcement(n):
         i = rng.randrange(len(names))
-        if n % 2:  # a count no earlier run of a kept schema gave it: a change every time
+        if n % 2:
             count = 500 + (first_new // 1000 + n) % 10_000
             record = {c.ID: FIRST_COMPANY_ID + i, c.NAME: names[i], c.CONTACT_COUNT: count}
         else:
@@ -634,13 +655,9 @@ def announcing_companies(url, team_id, names, rate):
             }
         ).encode()
         signed = {"Content-Type": "application/json", c.SIGNATURE_HEADER: signature(secret, body)}
-        response = session.post(
-            f"{url}/api/webhooks/itris/{team_id}", data=body, headers=signed, timeout=30
-        )
-        if response.status_code != 200 or response.json().get("result") == "unchanged":
-            raise RuntimeError(f"announcing a company: {response.status_code} {response.text}")
+        return body, signed
 
-    return paced(rate, announce)
+    return announcement
 
 
 def kept_share(phase) -> float:
@@ -744,6 +761,43 @@ def lookup_cpu(env, bodies) -> dict:
         "app_cpu_ms_per_lookup": round(app_ms, 3),
         "postgres_cpu_ms_per_lookup": round(pg_ms, 3),
         "wall_ms_per_lookup": round(wall_ms, 3),
+    }
+
+
+def renewals(env, team_id, names, bodies, announced=16) -> dict:
+    """How many of the ``bodies``' kept views one announced company renews, by kind: each
+    announcement (:func:`announcements`) sent alone, in this process, then every view
+    again (itris disconnected). Exact, where the mirror-changing phase under load shows
+    renewals only as the kept share of views they happen to fall between."""
+    app, client, headers = signed_in_app(env)
+
+    def view_all() -> int:
+        renewed = 0
+        for body in bodies:
+            response = client.post("/api/profile/lookup", json=body, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"lookup: {response.status_code} {response.get_data()}")
+            renewed += response.headers.get("X-Lookup-Cache") == "miss"
+        return renewed
+
+    view_all()
+    if view_all():
+        raise RuntimeError("views not kept before any announcement")
+    announcement = announcements(team_id, names, seed=6)
+    by_kind: dict[str, list[int]] = {"new_company": [], "facts_changed": []}
+    for n in range(announced):
+        body, signed = announcement(n)
+        response = client.post(f"/api/webhooks/itris/{team_id}", data=body, headers=signed)
+        if response.status_code != 200 or response.get_json()["result"] == "unchanged":
+            raise RuntimeError(f"announcing a company: {response.get_data(as_text=True)}")
+        by_kind["facts_changed" if n % 2 else "new_company"].append(view_all())
+    app.extensions["db"].dispose()
+    return {
+        "views": len(bodies),
+        "views_renewed_per_announcement": {
+            kind: round(statistics.fmean(counts), 1) for kind, counts in by_kind.items()
+        },
+        "each": by_kind,
     }
 
 
