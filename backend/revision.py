@@ -48,7 +48,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import String, any_, bindparam, event, func, inspect, select, update
+from sqlalchemy import String, bindparam, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -380,12 +380,19 @@ BUCKET_SPAN = 1 << 30
 def buckets_revision(team_id, keys):
     """A scalar subquery: the summed revisions of these ``c:<n>`` buckets of the team's
     (``backend/companies/revisions.py``), 0 for none renewed. ``keys``: a bind of a
-    PostgreSQL array (only the shared PostgreSQL index has buckets)."""
-    return (
-        select(func.coalesce(func.sum(PersonRevision.revision % BUCKET_SPAN), 0))
-        .where(PersonRevision.team_id == team_id, PersonRevision.who == any_(keys))
+    PostgreSQL array (only the shared PostgreSQL index has buckets).
+
+    One primary-key probe per key, which PostgreSQL plans the same whatever it knows of
+    the table: as ``who = ANY (keys)``, with no statistics yet (autovacuum off, or behind
+    a fast-growing table) it filtered every row of the team's instead."""
+    named = func.unnest(keys).table_valued("key").render_derived()
+    probe = (
+        select(PersonRevision.revision % BUCKET_SPAN)
+        .where(PersonRevision.team_id == team_id, PersonRevision.who == named.c.key)
+        .correlate_except(PersonRevision)
         .scalar_subquery()
     )
+    return select(func.coalesce(func.sum(probe), 0)).select_from(named).scalar_subquery()
 
 
 _BUCKETS = select(buckets_revision(bindparam("team_id"), bindparam("keys", type_=ARRAY(String))))
@@ -395,7 +402,8 @@ def of_buckets(bind, team_id: int, keys: tuple[str, ...]) -> int:
     """The summed revision of these company buckets (:func:`buckets_revision`)."""
     if not keys:
         return 0
-    return int(bind.execute(_BUCKETS, {"team_id": team_id, "keys": list(keys)}).scalar() or 0)
+    named = sorted(set(keys))  # each once, as every sum of them is taken
+    return int(bind.execute(_BUCKETS, {"team_id": team_id, "keys": named}).scalar() or 0)
 
 
 class BucketWatch:

@@ -614,6 +614,39 @@ def test_a_repeat_view_reads_the_buckets_of_the_companies_it_shows_with_the_sign
         assert statements_of(engine, body, second) == (1, "hit")
 
 
+def test_a_bucket_read_probes_each_key_whatever_postgresql_knows_of_the_table(engine):
+    """Every repeat view reads its company buckets with the sign-in. With no statistics on
+    a grown person_revisions (autovacuum off, or behind), ``who = ANY (keys)`` was planned
+    as a filter over all of the team's rows; each key is a primary-key probe instead."""
+    from sqlalchemy.dialects import postgresql
+
+    if not _buckets(engine):
+        pytest.skip("only the shared PostgreSQL index has buckets")
+    team = _team_id(engine)
+    with engine.app.app_context():
+        rows = [{"t": team, "w": f"c:{n}", "r": n + 1} for n in range(5000)]
+        db.session.execute(
+            text("INSERT INTO person_revisions (team_id, who, revision) VALUES (:t, :w, :r)"),
+            rows,
+        )
+        db.session.commit()
+        compiled = revision._BUCKETS.compile(dialect=postgresql.dialect())
+        params = {**compiled.params, "team_id": team, "keys": ["c:10", "c:20", "c:99999"]}
+        connection = db.session.connection()
+        assert connection.exec_driver_sql(str(compiled), params).scalar() == 11 + 21
+        plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", params).scalar()
+        db.session.rollback()
+
+    def scans(node):
+        if node.get("Relation Name") == "person_revisions":
+            yield node
+        for child in node.get("Plans", []):
+            yield from scans(child)
+
+    found = list(scans(plan[0]["Plan"]))
+    assert found and all("who" in node.get("Index Cond", "") for node in found), plan
+
+
 def test_the_teams_pick_for_a_name_is_watched_by_id(engine):
     """A picked company may share no word with the name: its own changes still show."""
     body, contact, _ = _member(engine)
