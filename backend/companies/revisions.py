@@ -113,7 +113,9 @@ def search_basis(name: str | None) -> tuple[str, ...]:
 
 
 def remember_basis(name: str | None, keys: Iterable[str]) -> None:
-    """A search for ``name`` rests on ``keys``: read them all before the next one."""
+    """A search for ``name`` rests on ``keys``: read them all before the next one. (The
+    companies a search once found stay among them while the name is remembered, found or
+    not: each costs a probe with the sign-in, and a view renewed when its facts change.)"""
     static = search_keys(name)
     if static:
         _bases().put(static, tuple(sorted(set(keys))))
