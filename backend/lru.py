@@ -31,3 +31,14 @@ class LRU:
     def pop(self, key, default=None):
         with self._lock:
             return self._items.pop(key, default)
+
+
+def app_lru(name: str, size: int) -> LRU:
+    """The current app's LRU of this name (``app.extensions``), made on first use: what one
+    API process keeps in memory for every request."""
+    from flask import current_app
+
+    kept = current_app.extensions.get(name)
+    if kept is None:
+        kept = current_app.extensions.setdefault(name, LRU(size))
+    return kept

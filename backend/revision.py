@@ -47,14 +47,13 @@ import secrets
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from flask import current_app
 from sqlalchemy import String, bindparam, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from backend.db import db
 from backend.itris.matching import linkedin_slug, normalise_email
-from backend.lru import LRU
+from backend.lru import app_lru
 from backend.models import (
     Base,
     CampaignMember,
@@ -121,7 +120,7 @@ def memo(team: Team, key: Hashable, compute: Callable[[], T]) -> T:
     commit that changes those rows gives the team another revision, so no request is given
     a value older than the revision it read. Keep values immutable: they are shared.
     """
-    kept = current_app.extensions.setdefault(_MEMO, LRU(MEMO_SIZE))
+    kept = app_lru(_MEMO, MEMO_SIZE)
     full_key = (team.id, team.revision, key)
     value = kept.get(full_key, _MISSING)
     if value is _MISSING:

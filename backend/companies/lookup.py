@@ -25,7 +25,7 @@ from backend.companies.index import (
 from backend.companies.models import Company, CompanySyncState
 from backend.companies.normalise import NormalisedName
 from backend.db import db
-from backend.lru import LRU
+from backend.lru import LRU, app_lru
 
 _EXTENSION = "company_indexes"
 _CACHE = "company_search_cache"
@@ -71,10 +71,7 @@ def keep(team_id: int, key: Hashable, position: tuple[int, int], value) -> None:
 
 
 def _kept() -> LRU:
-    kept = current_app.extensions.get(_CACHE)
-    if kept is None:
-        kept = current_app.extensions.setdefault(_CACHE, LRU(SEARCH_CACHE_SIZE))
-    return kept
+    return app_lru(_CACHE, SEARCH_CACHE_SIZE)
 
 
 def uses_postgres() -> bool:

@@ -41,11 +41,9 @@ import functools
 import zlib
 from collections.abc import Iterable
 
-from flask import current_app
-
 from backend.companies.index import _COUNT_LEVELS, _MIN_TYPO_LEN, _deletes, _pg_search_params
 from backend.companies.normalise import normalise
-from backend.lru import LRU
+from backend.lru import LRU, app_lru
 
 BUCKETS = 1 << 16
 # A write that renews more buckets than this renews the team instead (a full sync's page).
@@ -122,10 +120,7 @@ def remember_basis(name: str | None, keys: Iterable[str]) -> None:
 
 
 def _bases() -> LRU:
-    bases = current_app.extensions.get(_BASES)
-    if bases is None:
-        bases = current_app.extensions.setdefault(_BASES, LRU(BASES_SIZE))
-    return bases
+    return app_lru(_BASES, BASES_SIZE)
 
 
 def count_level(count: int) -> int:
