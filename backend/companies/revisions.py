@@ -29,9 +29,13 @@ beforehand too.
 
 A bucket is one of :data:`BUCKETS` per team for words, named ``c:<n>`` in
 ``person_revisions`` beside the people's revisions (``backend/revision.py``), and one of
-as many more for ids (``c:<BUCKETS + id mod BUCKETS>``, which SQL can spell): a team's
-buckets stay few whatever its size, at the cost of a change now and then renewing a
-search it cannot change.
+:data:`ID_BUCKETS` more for ids (``c:<BUCKETS + id mod ID_BUCKETS>``, which SQL can spell):
+a team's buckets stay bounded whatever its size, at the cost of a change now and then
+renewing a search it cannot change. A search rests on about 40 word buckets and a new
+company renews about 20, so each view meets one of them by chance alone with odds of about
+800 / :data:`BUCKETS`: 1.2 % at 2**16 (a quarter of the views new companies renewed in
+``tests/bench/bench_api.py``), under 0.1 % at 2**20. A view rests on a few id buckets and
+a fact change renews one, so 2**16 of those suffice.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ from backend.companies.index import _COUNT_LEVELS, _MIN_TYPO_LEN, _deletes, _pg_
 from backend.companies.normalise import normalise
 from backend.lru import LRU, app_lru
 
-BUCKETS = 1 << 16
+BUCKETS = 1 << 20  # word buckets: at most a row each in person_revisions, once renewed
+ID_BUCKETS = 1 << 16
 # A write that renews more buckets than this renews the team instead (a full sync's page).
 MAX_BUCKETS_PER_COMMIT = 4096
 _BASES = "company_search_bases"
@@ -59,7 +64,7 @@ def bucket(word: str) -> str:
 
 def id_key(itris_id: int) -> str:
     """The bucket of one company by id: a change to its facts renews it alone."""
-    return f"c:{BUCKETS + int(itris_id) % BUCKETS}"
+    return f"c:{BUCKETS + int(itris_id) % ID_BUCKETS}"
 
 
 def id_revision_sql(revisions: str) -> str:
@@ -69,7 +74,7 @@ def id_revision_sql(revisions: str) -> str:
     snapshot."""
     return (
         f"(SELECT r.revision FROM {revisions} r WHERE r.team_id = %(team)s"  # noqa: S608
-        f" AND r.who = 'c:' || {BUCKETS} + mod(u.itris_id, {BUCKETS}))"
+        f" AND r.who = 'c:' || {BUCKETS} + mod(u.itris_id, {ID_BUCKETS}))"
     )
 
 
