@@ -764,7 +764,7 @@ def lookup_cpu(env, bodies) -> dict:
     }
 
 
-def renewals(env, team_id, names, bodies, announced=16) -> dict:
+def renewals(env, team_id, names, bodies, announced=40) -> dict:
     """How many of the ``bodies``' kept views one announced company renews, by kind: each
     announcement (:func:`announcements`) sent alone, in this process, then every view
     again (itris disconnected). Exact, where the mirror-changing phase under load shows
