@@ -112,7 +112,7 @@ def _kept_for_request(schema: Schema) -> str | None:
         with db.autocommit.connect() as connection:
             total = revision.of_buckets(connection, sign_in.team_id, keys)
         # The kept view rests on these: the next view of the company reads them beforehand.
-        if set(keys) >= set(company_keys):
+        if set(keys) >= company_revisions.common_keys(body.get("company")):
             company_revisions.remember_basis(body.get("company"), keys)
         return total
 

@@ -95,6 +95,7 @@ PARENTS = {
 _NOTED = "revised_teams"
 _PEOPLE = "revised_people"  # {(team_id, who)}
 _COUNTS = "company_count_changes"  # {team_id: companies added - removed}
+_WORDS = "company_word_changes"  # {team_id: {word: companies with it added - removed}}
 
 
 def install(session) -> None:
@@ -199,6 +200,7 @@ def _note_companies(session: Session, rows: list) -> None:
 
     noted = session.info.setdefault(_PEOPLE, set())
     counts = session.info.setdefault(_COUNTS, {})
+    words = session.info.setdefault(_WORDS, {})
     for obj in rows:
         history = inspect(obj).attrs["name"].history
         if obj in session.new or obj in session.deleted or history.has_changes():
@@ -206,9 +208,34 @@ def _note_companies(session: Session, rows: list) -> None:
                 noted.update((obj.team_id, key) for key in company_keys(name, obj.itris_id))
         else:
             noted.add((obj.team_id, id_key(obj.itris_id)))
+        _count_words(obj, session, words.setdefault(obj.team_id, {}))
         if obj in session.new or obj in session.deleted:
             change = 1 if obj in session.new else -1
             counts[obj.team_id] = counts.get(obj.team_id, 0) + change
+
+
+def _count_words(obj, session: Session, changes: dict[str, int]) -> None:
+    """Count the words of a company's indexed name (``name_norm``, as the word index's
+    triggers do) as removed as it was and added as it is."""
+    from backend.companies.revisions import indexed_words
+
+    history = inspect(obj).attrs["name_norm"].history
+    if obj in session.new:
+        old = None
+    elif history.deleted:
+        old = history.deleted[0]
+    elif history.added:  # set without its old value loaded: which words left is unknown
+        note(session, obj.team_id)
+        return
+    else:
+        old = obj.name_norm
+    new = None if obj in session.deleted else obj.name_norm
+    if old == new:
+        return
+    for word in indexed_words(old):
+        changes[word] = changes.get(word, 0) - 1
+    for word in indexed_words(new):
+        changes[word] = changes.get(word, 0) + 1
 
 
 def _note_people(session: Session, rows: list) -> None:
@@ -301,8 +328,11 @@ def _renew(session: Session) -> None:
     teams = session.info.pop(_NOTED, None)
     people = session.info.pop(_PEOPLE, None)
     counts = session.info.pop(_COUNTS, None)
+    words = session.info.pop(_WORDS, None)
     if counts or people:
         teams = (teams or set()) | _companies_renewing_teams(session, people or (), counts or {})
+    if words:
+        people = (people or set()) | _crossed_levels(session, words, teams or set())
     fresh = secrets.randbits(62) or 1
     if people:
         people = sorted(person for person in people if person[0] not in (teams or ()))
@@ -338,6 +368,36 @@ def _companies_renewing_teams(session: Session, noted, counts: dict[int, int]) -
             if count_level(now) != count_level(now - change):
                 teams.add(team_id)
     return teams
+
+
+def _crossed_levels(session: Session, words: dict[int, dict[str, int]], teams: set[int]):
+    """The buckets of the words whose company count crossed a level in this transaction
+    (``revisions.crossing_keys``), for teams not renewed whole. Mirror writers take the
+    team's sync-state row lock, so each count read here includes every earlier writer's."""
+    from backend.companies.index import PostgresCompanyIndex
+    from backend.companies.models import Company
+    from backend.companies.revisions import crossing_keys, word_level
+
+    crossed = set()
+    for team_id, changes in words.items():
+        changed = {word: change for word, change in changes.items() if change}
+        if team_id in teams or not changed:
+            continue
+        index = PostgresCompanyIndex(session.get_bind(), Company.__table__, team_id)
+        counts = dict(
+            session.connection()
+            .exec_driver_sql(
+                f"SELECT word, df FROM {index.qualified('company_vocab')}"  # noqa: S608
+                " WHERE team_id = %(team)s AND word = ANY (%(words)s)",
+                {"team": team_id, "words": sorted(changed)},
+            )
+            .all()
+        )
+        for word, change in changed.items():
+            now = counts.get(word, 0)
+            if word_level(now) != word_level(now - change):
+                crossed.update((team_id, key) for key in crossing_keys(word))
+    return crossed
 
 
 def _renew_people(session: Session, people: list[tuple[int, str]], fresh: int) -> None:
@@ -423,17 +483,31 @@ class BucketWatch:
         this process under: the team's revision (which a new company-count level renews)
         and the keys' summed revision."""
         keys = tuple(sorted(set(keys)))
-        if self._known is not None and self._known[0] == keys:
-            own = self._known[1]
-        else:
-            own = of_buckets(db.session, self.team.id, keys)
+        position = self.peek(keys)
         fresh = [key for key in keys if key not in self.keys]
         if len(fresh) == len(keys):
-            self.total += own
+            self.total += position[1]
         elif fresh:
             self.total += of_buckets(db.session, self.team.id, tuple(fresh))
         self.keys.update(fresh)
-        return self.team.revision, own
+        return position
+
+    def peek(self, keys: tuple[str, ...]) -> tuple[int, int]:
+        """What a search resting on ``keys`` alone may be kept by this process under, as
+        :meth:`over` returns, without resting on them (yet)."""
+        keys = tuple(sorted(set(keys)))
+        if self._known is not None and self._known[0] == keys:
+            return self.team.revision, self._known[1]
+        return self.team.revision, of_buckets(db.session, self.team.id, keys)
+
+    def rest_on(self, keys: tuple[str, ...], total: int) -> None:
+        """Rest on ``keys`` too, whose summed revision, read before or with the rows they
+        guard, is ``total``: the first buckets a lookup rests on (none already)."""
+        keys = set(keys)
+        if keys & self.keys:
+            raise RuntimeError("rest_on: a bucket already rested on would be counted twice")
+        self.keys.update(keys)
+        self.total += total
 
     def rest(self, read: dict[str, int]) -> None:
         """Rest on these buckets too, whose revisions were read with the rows they guard."""

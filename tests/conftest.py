@@ -78,6 +78,22 @@ def sandbox(sandbox_server):
 
 
 @pytest.fixture
+def search_budgets(monkeypatch):
+    """``search_budgets(seed, read, fetch)``: the PostgreSQL search's posting budgets
+    (``backend.companies.index``) scaled down to a test's few names, for one test."""
+    from backend.companies import index
+
+    def scale(seed: int, read: int, fetch: int) -> None:
+        monkeypatch.setattr(index, "_PG_SEED_BUDGET", seed)
+        monkeypatch.setattr(index, "_PG_READ_BUDGET", read)
+        monkeypatch.setattr(index, "_PG_FETCH", fetch)
+        index._pg_search_sql.cache_clear()
+
+    yield scale
+    index._pg_search_sql.cache_clear()  # the statements built with them
+
+
+@pytest.fixture
 def make_app(tmp_path):
     """Build apps on fresh, migrated SQLite databases in temporary instance folders."""
     from backend import create_app

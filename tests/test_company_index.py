@@ -207,23 +207,11 @@ def test_many_names_with_common_words(make_index):
     assert all("Wilson Catering" in c.name for c in found[:5])
 
 
-@pytest.fixture
-def small_budgets(monkeypatch):
-    """The PostgreSQL search's posting budgets scaled down to a test's few hundred names."""
-    from backend.companies import index
-
-    monkeypatch.setattr(index, "_PG_SEED_BUDGET", 50)
-    monkeypatch.setattr(index, "_PG_READ_BUDGET", 1000)
-    monkeypatch.setattr(index, "_PG_FETCH", 20)
-    index._pg_search_sql.cache_clear()
-    yield
-    index._pg_search_sql.cache_clear()
-
-
-def test_commoner_words_re_weight_every_candidate_of_the_rarer_ones(make_index, small_budgets):
+def test_commoner_words_re_weight_every_candidate_of_the_rarer_ones(make_index, search_budgets):
     # "palmer" seeds 61 candidates, more than are fetched; most have fewer words (a smaller
     # norm) than the one sought. "metals" (typed "metas") is commoner: it must lift the
     # candidate that has it above those, not only re-order those fetched.
+    search_budgets(seed=50, read=1000, fetch=20)
     trades = ("Roofing", "Dental", "Logistics", "Catering", "Plumbing", "Glazing")
     names = {i: f"Palmer {trades[i % 6]}{i}" for i in range(60)}
     names |= {1000 + i: f"Rivera{i} Metals" for i in range(200)}
@@ -464,14 +452,35 @@ def _variants(name: str, rng) -> list[str]:
     return out
 
 
+def _rested(index, query: str, limit: int = 10):
+    """A shared index's search, and the buckets it rests on (``revisions.rested_keys``)."""
+    from backend.companies import revisions
+
+    seed_groups = revisions.rested_sql("person_revisions")[0]  # reads no table
+    found, _, returned = index.search_with(query, limit, (), (seed_groups,))
+    seed = returned[0][4] if returned else None
+    keys = revisions.rested_keys(query, seed or ()) if returned else revisions.search_keys(query)
+    return found, set(keys)
+
+
+# Budgets at which a test's few companies fill every tier: one posting seeds, three are read.
+TIERED = {"seed": 1, "read": 3, "fetch": 20}
+
+
 @pytest.mark.postgres
-def test_a_search_finds_only_companies_that_share_a_bucket_with_it(make_index):
+@pytest.mark.parametrize("tiered", [False, True], ids=["budgets", "tiered"])
+def test_a_search_finds_only_companies_that_share_a_bucket_with_it(
+    make_index, search_budgets, tiered
+):
     """A kept lookup is renewed by the buckets a company writes: every company a search
-    finds must share one with the search, or a change to it would go unseen."""
+    finds must share one with those the search rests on, or a change to it would go
+    unseen."""
     import random
 
-    from backend.companies.revisions import company_keys, search_keys
+    from backend.companies.revisions import company_keys
 
+    if tiered:
+        search_budgets(**TIERED)
     companies = {**KNOWN, **{40001 + i: n for i, n in enumerate(FILLER)}}
     index = make_index(companies)
     if not isinstance(index, PostgresCompanyIndex):
@@ -480,49 +489,85 @@ def test_a_search_finds_only_companies_that_share_a_bucket_with_it(make_index):
     checked = 0
     for name in companies.values():
         for query in _variants(name, rng):
-            keys = set(search_keys(query))
-            for candidate in index.search(query, limit=10):
+            found, keys = _rested(index, query)
+            for candidate in found:
                 checked += 1
                 assert keys & company_keys(candidate.name, candidate.itris_id), (query, candidate)
     assert checked > 300
 
 
 @pytest.mark.postgres
-def test_companies_sharing_no_bucket_with_a_search_leave_its_answer_alone(make_index):
-    """Within a company-count level, companies that share no bucket with a search, added,
-    changed or removed, leave its answer exactly as it was."""
+def test_companies_sharing_no_bucket_with_a_search_leave_its_answer_alone(
+    make_index, search_budgets
+):
+    """Within a company-count level, companies that share no bucket with those a search
+    rests on, added and removed, and move no word's level it rests on, leave its answer
+    exactly as it was: those that share only words it weighs by their level among them."""
     import random
 
-    from backend.companies.index import _COUNT_LEVELS
-    from backend.companies.revisions import company_keys, count_level, search_keys
+    from backend.companies.index import _COUNT_LEVELS, normalise
+    from backend.companies.revisions import (
+        company_keys,
+        count_level,
+        crossing_keys,
+        indexed_words,
+        search_keys,
+        word_level,
+    )
 
+    search_budgets(**TIERED)
     companies = {**KNOWN, **{40001 + i: n for i, n in enumerate(FILLER)}}
-    # As many companies as a level, with room for one more before the next.
+    # As many companies as a level, with room for one more before the next; the padding
+    # makes the searches' commoner words common enough that one company more or less
+    # often leaves their level (at 14 and above, levels are more than one apart).
     level = next(
         n for n, after in zip(_COUNT_LEVELS, _COUNT_LEVELS[1:], strict=False)
-        if n >= len(companies) and after > n + 1
+        if n >= 200 and after > n + 1
     )  # fmt: skip
-    padding = {50001 + i: f"Orrery Kiln {i}" for i in range(level - len(companies))}
+    trades = ("Recruitment", "Medical", "Logistics", "Software", "Engineering", "Roofing")
+    padding = {
+        50001 + i: f"Orrery {i} {trades[i % len(trades)]}" for i in range(level - len(companies))
+    }
     index = make_index({**companies, **padding})
     if not isinstance(index, PostgresCompanyIndex):
         pytest.skip("the in-process index renews the team for every company")
+
+    def crossed(name: str) -> set[str]:
+        """The buckets adding a company named ``name`` renews by moving a word's level."""
+        words = indexed_words(normalise(name).text)
+        with index.bind.connect() as conn:
+            counts = dict(
+                conn.execute(
+                    select(company_vocab.c.word, company_vocab.c.df).where(
+                        company_vocab.c.team_id == 1, company_vocab.c.word.in_(words)
+                    )
+                ).all()
+            )
+        counts = {word: counts.get(word, 0) for word in words}
+        moved = [w for w in words if word_level(counts[w] + 1) != word_level(counts[w])]
+        return set().union(*(crossing_keys(word) for word in moved))
+
     rng = random.Random(11)
     queries = [q for name in list(companies.values())[:20] for q in _variants(name, rng)[:4]]
-    before = {query: index.search(query, limit=10) for query in queries}
     # Other companies' names, retyped: each one written and removed again around the search.
     pool = [v for name in companies.values() for v in _variants(name, rng)]
-    changed = 0
+    pool += [f"{first} {trade}" for first in ("Tamsin", "Ulverby") for trade in trades]
+    changed = weighed = 0
     for query in queries:
-        keys = set(search_keys(query))
-        unrelated = [n for n in pool if not keys & company_keys(n, 90000)]
-        name = rng.choice(unrelated)
+        before, keys = _rested(index, query)
+        unrelated = [n for n in pool if not keys & (company_keys(n, 90000) | crossed(n))]
+        # Those sharing a word the search only weighs first: the ones its tiers leave out.
+        static = set(search_keys(query))
+        name = rng.choice([n for n in unrelated if static & company_keys(n, 90000)] or unrelated)
         level = count_level(len(index))
         index.add([IndexedCompany(90000, name)])
         if count_level(len(index)) == level:
-            assert index.search(query, limit=10) == before[query], (query, name)
+            assert index.search(query, limit=10) == before, (query, name)
             changed += 1
+            weighed += bool(set(search_keys(query)) & company_keys(name, 90000))
         index.remove([90000])
     assert changed > 20
+    assert weighed > 10  # companies that share a word the search only weighs
 
 
 def test_the_search_statement_fits_the_parse_cache_of_psycopg():
@@ -540,11 +585,23 @@ def test_the_search_statement_fits_the_parse_cache_of_psycopg():
 
 
 @pytest.mark.postgres
-def test_the_count_levels_in_sql_are_the_levels_kept_views_renew_on(pg_schema):
-    """The search weighs words by the level its SQL spells out; a new level renews the team
-    (``revisions.count_level``): the two must be one list."""
-    from backend.companies.index import _COUNT_LEVELS, _PG_COUNT_LEVELS
+def test_the_levels_in_sql_are_the_levels_kept_views_renew_on(pg_schema):
+    """The search weighs the team's company count and each word's by the level its SQL
+    function gives; a new level renews the team, or the word's buckets
+    (``revisions.count_level``, ``revisions.word_level``): the two must agree, at every
+    count up to 300,000 and around every level above."""
+    from backend.companies.index import _COUNT_LEVELS
+    from backend.companies.revisions import count_level, word_level
 
+    counts = sorted(
+        set(range(300_001))
+        | {n + d for n in _COUNT_LEVELS for d in (-1, 0, 1) if 0 <= n + d < 2**31}
+    )
+    schema = pg_schema.get_execution_options()["schema_translate_map"][None]
     with pg_schema.connect() as conn:
-        levels = sorted({int(level) for level in conn.exec_driver_sql(_PG_COUNT_LEVELS).scalars()})
-    assert levels == _COUNT_LEVELS
+        levels = conn.exec_driver_sql(
+            f"SELECT {schema}.company_word_level(n) FROM unnest(%(counts)s::bigint[]) AS n",
+            {"counts": counts},
+        ).scalars()
+        assert [int(level) for level in levels] == [word_level(n) for n in counts]
+    assert [word_level(n) for n in counts if n] == [count_level(n) for n in counts if n]

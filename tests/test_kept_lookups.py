@@ -576,6 +576,68 @@ def test_a_change_to_a_companys_facts_renews_only_the_views_that_show_it(engine)
     assert how == "miss" and warned(seen) == {39401: "Purfleet"}, seen["company"]
 
 
+def word_count(engine, word: str) -> int:
+    """How many of the Acme team's companies have ``word`` (the word index's count)."""
+    with engine.app.app_context():
+        return (
+            db.session.execute(
+                text("SELECT df FROM company_vocab WHERE team_id = :t AND word = :w"),
+                {"t": _team_id(engine), "w": word},
+            ).scalar()
+            or 0
+        )
+
+
+def test_a_company_sharing_only_a_word_a_search_weighs_renews_no_view_until_its_level_moves(
+    engine, search_budgets
+):
+    """A search reads the companies of its rarest words; its commoner ones only weigh
+    those, by their company count's level. A company that shares only a commoner word
+    leaves the view kept, unless it moves that word's count to another level."""
+    from backend.companies import mirror, revisions
+    from backend.companies.index import _COUNT_LEVELS
+
+    if not _buckets(engine):
+        pytest.skip("the in-process index renews the team for every company")
+    search_budgets(seed=5, read=10, fetch=20)  # "holdings", past 10 postings: a weight alone
+    holdings = word_count(engine, "holdings")
+    # The word's count at a level with room for two more before the next.
+    level = next(
+        n for n, after in zip(_COUNT_LEVELS, _COUNT_LEVELS[1:], strict=False)
+        if n > max(holdings, 10) and after - n >= 3
+    )  # fmt: skip
+    more = level - holdings - 1
+    records = [{c.ID: 61000 + i, "name": f"Fenwold {i} Holdings"} for i in range(more)]
+    records.append({c.ID: 61999, "name": "Vexmoor Ostrand Holdings", "location": "Hull"})
+    with engine.app.app_context():
+        mirror.upsert(_team_id(engine), records)
+    assert word_count(engine, "holdings") == level
+    settle_company_count(engine)
+    body = newcomer(company="Vexmoor Ostrand Holdings Ltd")
+    seen, _ = view(engine, body)
+    assert seen["company"]["info"]["itris_id"] == 61999, seen["company"]
+    assert view(engine, body)[1] == "hit"
+    start = revision_of(engine)
+    common = revisions.bucket("holdings")
+
+    for n, itris_id in enumerate((61501, 61502), start=1):  # within the level: kept
+        renewed = person_revision_of(engine, common)
+        assert company(engine, itris_id, f"Brindlewick {n} Holdings") == "created"
+        assert person_revision_of(engine, common) != renewed  # the word's own bucket moved
+        assert view(engine, body)[1] == "hit"  # and the kept view equals one computed afresh
+
+    assert company(engine, 61503, "Tallisker Holdings") == "created"  # the next level
+    assert revisions.word_level(word_count(engine, "holdings")) != level
+    assert view(engine, body)[1] == "miss"
+    assert view(engine, body)[1] == "hit"
+
+    assert company(engine, 61504, "Vexmoor Tidewater Kiln") == "created"  # a word it reads
+    seen, how = view(engine, body)
+    assert how == "miss"
+    assert view(engine, body)[1] == "hit"
+    assert revision_of(engine) == start  # buckets alone were renewed throughout
+
+
 def statements_of(engine, body, app=None) -> tuple[int, str]:
     """The statements one view sends to the database from this thread, and how it answered."""
     app = app or engine.app

@@ -463,29 +463,34 @@ def _pg_search_sql(
       words remain (or the candidates are few): those re-weight the fetched names by their
       words. The companies of the same key come first; :func:`rank` has the last word.
 
+    Each word's company count is weighed, and its group's postings counted, as a level
+    (:func:`_pg_level`): a word's postings read only as weights (the near and far tiers)
+    change the answer only when its level changes (``backend/companies/revisions.py``).
+
     Ties break by itris id, so a search gives the same answer every time. ``extra``: more
     columns of the companies found to return after the four :func:`rank` reads; ``tail``:
-    SQL expressions over each row found, ``u`` (its ``itris_id``), to return after those.
+    SQL expressions over each row found, ``u`` (its ``itris_id``), to return after those
+    (they may read the word groups' tiers, ``groups`` (``grp``, ``tier``)).
     """
     more = "".join(f", {column}" for column in extra)
+    level = _beside(vocab, "company_word_level")
     sql = f"""WITH hits (grp, word, factor) AS (
   SELECT * FROM unnest(%(l_grp)s::int[], %(l_word)s::text[], %(l_factor)s::float8[])
   UNION ALL
   SELECT p.grp, d.word, {_TYPO_WEIGHT}::float8
-  FROM unnest(%(p_grp)s::int[], %(p_probe)s::text[], %(p_query)s::text[]) AS p(grp, probe, q)
+  FROM unnest(%(p_grp)s::int[], %(p_probe)s::text[], %(p_query)s::text[]) p(grp, probe, q)
   JOIN {deletes} d ON d.team_id = %(team)s AND d.variant = p.probe
   WHERE {_osa_le1("p.q", "d.word")}
   UNION ALL
   SELECT s.grp, x.word, {_SPLIT_WEIGHT}::float8
   FROM unnest(%(s_grp)s::int[], %(s_query)s::text[], %(s_left)s::text[], %(s_right)s::text[])
-    AS s(grp, query, l, r)
-  CROSS JOIN LATERAL (VALUES (s.l), (s.r)) AS x(word)
+    s(grp, query, l, r), LATERAL (VALUES (s.l), (s.r)) x(word)
   WHERE s.query NOT IN (SELECT v.word FROM {vocab} v WHERE v.team_id = %(team)s
                         AND v.word = ANY (%(s_query)s::text[]) AND v.df > 0)
     AND EXISTS (SELECT FROM {vocab} v WHERE v.team_id = %(team)s AND v.word = s.l AND v.df > 0)
     AND EXISTS (SELECT FROM {vocab} v WHERE v.team_id = %(team)s AND v.word = s.r AND v.df > 0)
 ), found AS (
-  SELECT h.grp, h.word, max(h.factor) AS factor, min(v.df) AS df
+  SELECT h.grp, h.word, max(h.factor) AS factor, {level}(min(v.df)) AS df
   FROM hits h JOIN {vocab} v ON v.team_id = %(team)s AND v.word = h.word AND v.df > 0
   GROUP BY h.grp, h.word
 ), groups AS (
@@ -501,14 +506,13 @@ def _pg_search_sql(
   FROM (
     SELECT grp, word, factor * ln(1 + greatest(t.n, 1)::float8 / greatest(df, 1))
       * CASE WHEN word = ANY (%(generic)s::text[]) THEN {_GENERIC_WEIGHT} ELSE 1 END AS weight
-    FROM found, (SELECT coalesce(max(l), 1) AS n FROM ({_PG_COUNT_LEVELS}) AS levels (l)
-                 WHERE l <= (SELECT coalesce(max(df), 0) FROM {vocab}
-                             WHERE team_id = %(team)s AND word = '')) AS t
+    FROM found, (SELECT {level}(coalesce(max(df), 0)) AS n FROM {vocab}
+                 WHERE team_id = %(team)s AND word = '') AS t
   ) AS f JOIN groups g USING (grp)
   GROUP BY f.word
 ), seeded AS MATERIALIZED (
   SELECT p.itris_id, sum(s.seed) AS weight, min(p.norm) AS norm
-  FROM weights s CROSS JOIN LATERAL (
+  FROM weights s, LATERAL (
     SELECT w.itris_id, w.norm FROM {words} w WHERE w.team_id = %(team)s AND w.word = s.word
   ) AS p
   WHERE s.seed IS NOT NULL
@@ -517,7 +521,7 @@ def _pg_search_sql(
   SELECT count(*) > {_PG_FETCH} AS big FROM (SELECT FROM seeded LIMIT {_PG_FETCH + 1}) AS s
 ), near AS (
   SELECT p.itris_id, sum(s.near) AS weight
-  FROM weights s CROSS JOIN LATERAL (
+  FROM weights s, LATERAL (
     SELECT w.itris_id FROM {words} w WHERE w.team_id = %(team)s AND w.word = s.word OFFSET 0
   ) AS p
   WHERE s.near IS NOT NULL AND (SELECT big FROM big)
@@ -547,11 +551,35 @@ UNION ALL (
     return _compact(sql.replace("{found}", found, 1))
 
 
+def _beside(table: str, name: str) -> str:
+    """``name``, schema-qualified as ``table`` is."""
+    schema, _, _ = table.rpartition(".")
+    return f"{schema}.{name}" if schema else name
+
+
+def _pg_level_ddl(function: str) -> str:
+    """The SQL function ``function(df)``: the greatest of :data:`_COUNT_LEVELS` at most
+    ``df`` (a positive count), as ``revisions.word_level``. Under 14 every count is a level;
+    above, it is the rounded power of 2^(1/8) at or just under ``df``, give or take one
+    power for the float's error. One expression, so PostgreSQL inlines it."""
+    power = "floor(8 * ln(df) / ln(2))"
+    powers = [f"round(2 ^ (({power} + {i}) / 8))" for i in (-1, 0, 1)]
+    under = ", ".join(f"CASE WHEN {p} <= df THEN {p} END" for p in powers)
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}(df bigint) RETURNS bigint LANGUAGE sql "
+        f"IMMUTABLE PARALLEL SAFE AS $fn$ SELECT CASE WHEN df < 14 THEN df "
+        f"ELSE greatest({under})::bigint END $fn$"
+    )
+
+
 def _compact(sql: str) -> str:
-    """One space for each run of white space, none after a comma or inside parentheses: a
-    statement under 4 kB, whose parsing psycopg caches. (The statement has no ``--``
-    comment, and its only quoted text is one space.)"""
-    return " ".join(sql.split()).replace(", ", ",").replace("( ", "(").replace(" )", ")")
+    """One space for each run of white space, none after a comma, inside parentheses or
+    around most operators: a statement under 4 kB, whose parsing psycopg caches. (The
+    statement has no ``--`` comment, and none of its quoted text has those spaces.)"""
+    sql = " ".join(sql.split()).replace(", ", ",").replace("( ", "(").replace(" )", ")")
+    for operator in ("=", "<=", "<", ">", "+", "*", "/", "||"):
+        sql = sql.replace(f" {operator} ", operator)
+    return sql
 
 
 class PostgresCompanyIndex:
@@ -663,30 +691,28 @@ class PostgresCompanyIndex:
         limit: int = DEFAULT_LIMIT,
         columns: tuple[str, ...] = (),
         tail: tuple[str, ...] = (),
-    ) -> tuple[list[Candidate], dict[int, Row]]:
-        """:meth:`search`, and more of each candidate (by itris id), read by the same
-        statement: its row's ``columns``, then ``tail``, SQL expressions over the row found
-        ``u`` (:func:`_pg_search_sql`)."""
+        params: dict | None = None,
+    ) -> tuple[list[Candidate], dict[int, Row], list[Row]]:
+        """:meth:`search`, and more of each company found read by the same statement
+        (:func:`_pg_search_sql`): its row's ``columns``, then ``tail``, SQL expressions over
+        the row found ``u``, which may read ``params``. Returns the candidates, each one's
+        row by itris id, and every row the statement returned."""
         query = normalise(name)
         if not query.key:
-            return [], {}
+            return [], {}, []
         sql = _pg_search_sql(*self._names(), columns, tail)
-        params = _pg_search_params(query)
-        params["team"] = self.team_id
+        bound = {**_pg_search_params(query), **(params or {}), "team": self.team_id}
         with self._reader.connect() as connection:
-            rows = connection.exec_driver_sql(sql, params).all()
+            rows = connection.exec_driver_sql(sql, bound).all()
         # The same key first, then the re-weighted candidates, best first (SQL ordered them).
         candidates = rank(query, [row[:3] for row in rows], limit)
         chosen = {candidate.itris_id for candidate in candidates}
-        return candidates, {row[0]: row for row in rows if row[0] in chosen}
+        return candidates, {row[0]: row for row in rows if row[0] in chosen}, rows
 
 
 # The company counts a search weighs words by: 8 levels per doubling (rounded powers of
 # 2^(1/8)), so weights move by under 5 % before a new level renews the team's kept views.
 _COUNT_LEVELS = sorted({round(2 ** (k / 8)) for k in range(8 * 32)})
-# The same levels spelt in SQL (a test holds them equal): a constant in the statement, not
-# 256 parameters dumped for every search.
-_PG_COUNT_LEVELS = "SELECT round(2 ^ (k / 8::float8)) FROM generate_series(0, 8 * 32 - 1) k"
 _GENERIC_LIST = sorted(GENERIC_WORDS)
 
 
@@ -730,7 +756,8 @@ def _sql_words(words: Iterable[str]) -> str:
 
 
 def postgres_ddl(table: str = "companies") -> list[str]:
-    """The statements that index a mirror table's words in PostgreSQL (migration 0005).
+    """The statements that index a mirror table's words in PostgreSQL (migration 0005; the
+    function the search weighs their counts by, :func:`postgres_level_ddl`, migration 0009).
 
     ``table`` may be schema-qualified; the word tables are made beside it if missing, and
     triggers on it keep them current on every insert, update, delete and truncate, so rows
@@ -746,6 +773,7 @@ def postgres_ddl(table: str = "companies") -> list[str]:
     )
     function = f"{prefix}{name}_index_words"
     statements = [
+        *postgres_level_ddl(table),
         f"CREATE TABLE IF NOT EXISTS {words} (team_id integer NOT NULL, "
         "word varchar(500) NOT NULL, itris_id integer NOT NULL, norm float NOT NULL)",
         f"CREATE UNIQUE INDEX IF NOT EXISTS ix_company_words_lookup ON {words} "
@@ -792,6 +820,12 @@ END $fn$""",  # noqa: S608
     return statements
 
 
+def postgres_level_ddl(table: str = "companies") -> list[str]:
+    """The SQL function the search weighs words' counts by (migration 0009), beside
+    ``table``."""
+    return [_pg_level_ddl(_beside(table, "company_word_level"))]
+
+
 def postgres_drop_ddl(table: str = "companies") -> list[str]:
     """Undo :func:`postgres_ddl`."""
     schema, _, name = table.rpartition(".")
@@ -806,6 +840,7 @@ def postgres_drop_ddl(table: str = "companies") -> list[str]:
         f"DROP TABLE IF EXISTS {prefix}company_words",
         f"DROP TABLE IF EXISTS {prefix}company_vocab",
         f"DROP TABLE IF EXISTS {prefix}company_word_deletes",
+        f"DROP FUNCTION IF EXISTS {prefix}company_word_level(bigint)",
     ]
 
 

@@ -67,7 +67,7 @@ def company_warnings(
         candidates, rows = _watched_search(team_id, name, limit, watch)
     else:
         position = (memo or _read)("mirror position", lambda: lookup.mirror_position(team_id))
-        candidates, rows, _ = lookup.cached(
+        candidates, rows, *_ = lookup.cached(
             team_id, ("warnings", name, limit), lambda: _search(team_id, name, limit), position
         )
     alias_id = _alias(team_id, name, memo)
@@ -101,25 +101,26 @@ def _read(_key: Hashable, compute: Callable) -> Any:
 
 def _watched_search(team_id: int, name: str, limit: int, watch: BucketWatch):
     """The shared index's search, kept by this process while the buckets it rests on stand
-    still: those of its words (read first) and the id buckets of the companies whose facts
+    still: those of its words, as the search found them to matter (read by its own
+    statement, ``revisions.rested_keys``), and the id buckets of the companies whose facts
     it returns (read with them: a change to a company's facts renews those alone)."""
     keys = revisions.search_basis(name)
-    position = watch.over(keys)
+    position = watch.peek(keys)
     found = lookup.recall(team_id, ("warnings", name, limit, keys), position)
-    if found is None:
-        found = _search(team_id, name, limit)
-        read = {}
-        for itris_id, value in found[2].items():
-            key = revisions.id_key(itris_id)
-            if key not in keys:
-                read[key] = value
-        watch.rest(read)
-        rested = revisions.union(keys, read)
-        # Kept under all it rests on, which the next view of the name reads beforehand.
-        total = (position[0], position[1] + sum(read.values()))
-        lookup.keep(team_id, ("warnings", name, limit, rested), total, found)
-        revisions.remember_basis(name, rested)
-    return found[0], found[1]
+    if found is not None:
+        watch.rest_on(keys, position[1])
+        return found[0], found[1]
+    candidates, facts, read, basis = _search(team_id, name, limit)
+    rested, total = basis or (keys, position[1])
+    watch.rest_on(rested, total)
+    read = {key: value for key, value in read.items() if key not in rested}
+    watch.rest(read)
+    keys = revisions.union(rested, read)
+    # Kept under all it rests on, which the next view of the name reads beforehand.
+    position = (position[0], total + sum(read.values()))
+    lookup.keep(team_id, ("warnings", name, limit, keys), position, (candidates, facts))
+    revisions.remember_basis(name, keys)
+    return candidates, facts
 
 
 def _alias(team_id: int, name: str, memo: Callable[[Hashable, Callable], Any] | None) -> int | None:
@@ -149,27 +150,41 @@ def _shown(candidate: Candidate, mode: str) -> bool:
     return mode == "duplicates_and_similar" or candidate.reason == DUPLICATE
 
 
-def _search(team_id: int, name: str, limit: int) -> tuple[tuple[Candidate, ...], dict, dict]:
-    """The index's candidates for a name, the mirror's facts about each and, with the shared
-    index, the revision of each one's id bucket, read with its facts by the search's own
-    statement (``revisions.id_revision_sql``)."""
+def _search(team_id: int, name: str, limit: int):
+    """The index's candidates for a name and the mirror's facts about each; with the shared
+    index, also read by the search's own statement: the revision of each one's id bucket
+    (``revisions.id_revision_sql``), by key, and the word buckets the search rests on with
+    their summed revision (``revisions.rested``; None when it found no company: it then
+    rests on those read before it)."""
     index = lookup.index_for(team_id)
     if isinstance(index, PostgresCompanyIndex):
-        revision_of = search_tail(index.qualified(PersonRevision.__tablename__))
-        found, rows = index.search_with(name, limit + 1, _FACT_COLUMNS, revision_of)
+        tail = search_tail(index.qualified(PersonRevision.__tablename__))
+        found, rows, returned = index.search_with(
+            name, limit + 1, _FACT_COLUMNS, tail, revisions.basis_params(name)
+        )
+        at = 4 + len(_FACT_COLUMNS)  # the tail: after rank's four columns and the facts
+        basis = None
+        if returned:  # the seed groups on every row, the buckets' revisions on one
+            read = next(row[at + 2] for row in returned if row[at + 2] is not None)
+            basis = revisions.rested(name, returned[0][at + 1], read)
         return (
             tuple(found),
             {itris_id: _facts(row) for itris_id, row in rows.items()},
-            {itris_id: (row[-1] or 0) % BUCKET_SPAN for itris_id, row in rows.items()},
+            {
+                revisions.id_key(itris_id): (row[at] or 0) % BUCKET_SPAN
+                for itris_id, row in rows.items()
+            },
+            basis,
         )
     candidates = tuple(index.search(name, limit=limit + 1))
-    return candidates, _rows(team_id, {c.itris_id for c in candidates}), {}
+    return candidates, _rows(team_id, {c.itris_id for c in candidates}), {}, None
 
 
 def search_tail(revisions_table: str) -> tuple[str, ...]:
-    """What a shared index's search returns of each company after its facts: its id
-    bucket's revision (read from ``revisions_table``)."""
-    return (revisions.id_revision_sql(revisions_table),)
+    """What a shared index's search returns of each company after its facts, read in
+    ``revisions_table``: its id bucket's revision; then, the same on every row, the
+    search's seed groups and the revisions of the word buckets it may rest on."""
+    return (revisions.id_revision_sql(revisions_table), *revisions.rested_sql(revisions_table))
 
 
 def _rows(team_id: int, itris_ids: set[int]) -> dict[int, dict[str, Any]]:
