@@ -22,8 +22,9 @@ and a push, which must leave these views kept), then again while itris announces
 ``--mirror-rate`` companies a second for ``--mirror-seconds`` (signed webhooks: half new
 companies, half changed ones, as a big CRM's users add and edit them; each renews only the
 views whose search reads companies with one of its words, or weighs a word whose level it
-moves, ``backend/companies/revisions.py``, so the views they renew add up over the phase), then with itris disconnected for 500 profiles never viewed (every answer
-computed afresh: our own work only), for 500 more people we do not know, with no company
+moves, ``backend/companies/revisions.py``, so the views they renew add up over the phase),
+then with itris disconnected for 500 profiles never viewed (every answer computed afresh:
+our own work only), for 500 more people we do not know, with no company
 on the profile (the same without the company search: the floor of a lookup computed
 afresh), and for the first 500 again (each answered afresh once, the disconnect having
 renewed the revision, then kept); how many answers were kept (``X-Lookup-Cache``) and the
