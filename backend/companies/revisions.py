@@ -20,10 +20,10 @@ with it, or a word one edit away, or the halves or the join of its words, or its
   commoner words only weigh those candidates, by their level, and a candidate's words
   change only with a write to it, which renews a seed word's bucket. So a new "Bar
   Holdings" leaves a view of "Foo Holdings" kept unless it moves "holdings" to a new
-  level. The search's own statement reports its seed groups and
-  reads these buckets' revisions, and the id buckets of the companies whose facts it
-  returns (:func:`id_revision_sql`), in its own snapshot; a view rests on those, and on
-  the id of the team's remembered pick for the name, if any.
+  level. The search's own statement reports its seed groups and reads these buckets'
+  revisions, and the id buckets of the companies whose facts it returns
+  (:func:`id_revision_sql`), in its own snapshot; a view rests on those, and on the id of
+  the team's remembered pick for the name, if any.
 
 Any company that could change what a search finds shares a bucket with it: a word one edit
 away shares a one-letter deletion (or is one), which is how the index finds it. The rest
@@ -38,10 +38,11 @@ A bucket is one of :data:`BUCKETS` per team for words, named ``c:<n>`` in
 ``person_revisions`` beside the people's revisions (``backend/revision.py``), and one of
 :data:`ID_BUCKETS` more for ids (``c:<BUCKETS + id mod ID_BUCKETS>``, which SQL can spell):
 a team's buckets stay bounded whatever its size, at the cost of a change now and then
-renewing a search it cannot change. A search rests on about 40 word buckets and a new
-company renews about 20, so each view meets one of them by chance alone with odds of about
-800 / :data:`BUCKETS`: 1.2 % at 2**16 (a quarter of the views new companies renewed in
-``tests/bench/bench_api.py``), under 0.1 % at 2**20. A view rests on a few id buckets and
+renewing a search it cannot change. A search rests on some 40 to 70 word buckets and a
+new company renews about 20, so each view meets one of them by chance alone with odds of
+about 1,000 / :data:`BUCKETS`: over 1 % at 2**16 (a quarter of the views new companies
+renewed in ``tests/bench/bench_api.py``, before searches rested on levels), about 0.1 % at
+2**20. A view rests on a few id buckets and
 a fact change renews one, so 2**16 of those suffice.
 """
 
@@ -116,7 +117,7 @@ def level_key(text: str) -> str:
 
 def word_level(df: int) -> int:
     """The company count a search weighs a word by: 0 for a word no company has, else the
-    greatest level at most ``df`` (``index._pg_level`` in SQL)."""
+    greatest level at most ``df`` (in SQL, ``company_word_level``: ``index._pg_level_ddl``)."""
     return count_level(df) if df > 0 else 0
 
 
