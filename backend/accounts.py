@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import secrets
@@ -21,8 +22,17 @@ from backend.models import ROLES, ApiToken, LoginAttempt, PersonRevision, Team, 
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
-# Checked against when the email is unknown, so a miss costs the same time as a hit.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+def _password_hash(password: str) -> str:
+    """The stored form of a password, by the configured method (``PASSWORD_HASH_METHOD``).
+    A check reads the method from the stored hash, so a change of method locks no one out."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so a miss costs the same time as a hit."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def hash_token(token: str) -> str:
@@ -56,7 +66,7 @@ def create_user(*, email: str, password: str, name: str, role: str, team_name: s
         email=email,
         name=name,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=_password_hash(password),
     )
     db.session.add(user)
     db.session.commit()
@@ -68,7 +78,8 @@ def login(email: str, password: str, client_ip: str | None = None) -> tuple[str,
     email = email.strip().lower()
     _refuse_if_throttled(email, client_ip)
     user = db.session.scalar(select(User).where(User.email == email))
-    if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or not user:
+    stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    if not check_password_hash(stored, password) or not user:
         _record_failure(email, client_ip)
         raise ApiError(401, "Wrong email or password.")
     # A success forgives the email's failures (not the address's: one good account must

@@ -50,6 +50,7 @@ ENV_KEYS = (
     "ITRIS_RATE_LIMIT_PER_S",
     "TRUSTED_PROXIES",
     "LOOKUP_CACHE_S",
+    "PASSWORD_HASH_METHOD",
 )
 
 DEFAULTS = {
@@ -81,6 +82,9 @@ DEFAULTS = {
     # Reverse proxies in front of the API whose X-Forwarded-For/-Proto are believed (0: none;
     # the client address is then the connection's).
     "TRUSTED_PROXIES": 0,
+    # How passwords are stored: werkzeug's scrypt, N = 2^15 (about 0.1 s a sign-in). Test
+    # suites lower it; a stored hash names its own method, so changing it locks no one out.
+    "PASSWORD_HASH_METHOD": "scrypt:32768:8:1",
 }
 
 

@@ -63,6 +63,7 @@ TEAM = "Acme Recruitment"
 # "failed" in seconds rather than minutes.
 BACKEND_CONFIG = {
     "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # users are made and signed in per test
     "TESTING": True,
     "AUTO_MIGRATE": True,
     "START_WORKER": False,

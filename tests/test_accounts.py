@@ -89,7 +89,34 @@ def test_tokens_and_passwords_are_stored_hashed(app, auth, client):
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
     assert token not in stored
     assert "correct-horse-9" not in user.password_hash
-    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert user.password_hash.startswith(f"{app.config['PASSWORD_HASH_METHOD']}$")
+
+
+def test_passwords_are_stored_by_scrypt_at_full_cost_unless_configured(tmp_path):
+    """The suites store passwords cheaply; a deployment gets scrypt at N = 2^15 unless told."""
+    from backend.config import load
+
+    assert load({"INSTANCE_PATH": str(tmp_path)}, environ={})["PASSWORD_HASH_METHOD"] == (
+        "scrypt:32768:8:1"
+    )
+    environ = {"ITRIS_SYNC_PASSWORD_HASH_METHOD": "pbkdf2:sha256:600000"}
+    assert load({"INSTANCE_PATH": str(tmp_path)}, environ)["PASSWORD_HASH_METHOD"] == (
+        "pbkdf2:sha256:600000"
+    )
+
+
+def test_a_new_hash_method_locks_no_one_out(app, auth, client):
+    first = app.config["PASSWORD_HASH_METHOD"]
+    auth.user("ada@acme.example")
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    auth.user("bob@acme.example")
+    for email in ("ada@acme.example", "bob@acme.example"):
+        assert auth.login(email)["Authorization"].startswith("Bearer ")
+    wrong = {"email": "ada@acme.example", "password": "not-her-password"}
+    assert client.post("/api/auth/login", json=wrong).status_code == 401
+    with app.app_context():
+        hashes = app.extensions["db"].session.scalars(select(User.password_hash)).all()
+    assert sorted(h.split("$")[0] for h in hashes) == sorted([first, "pbkdf2:sha256:1000"])
 
 
 def test_create_user_cli_creates_team_and_user(app, runner):

@@ -48,6 +48,7 @@ class Cluster:
             f"{self.schema},public",
             "ITRIS_SYNC_QUEUE_URL": QUEUE.rsplit("/", 1)[0] + "/14",
             "ITRIS_SYNC_SECRET_KEY": "distributed-test-secret",
+            "ITRIS_SYNC_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # as the other suites
             "ITRIS_SYNC_INSTANCE_PATH": str(tmp_path),
             "ITRIS_SYNC_PUSH_LEASE_S": "5",
             "ITRIS_SYNC_SWEEP_STALE_S": "5",

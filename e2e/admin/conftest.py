@@ -66,6 +66,7 @@ def web_app(tmp_path_factory) -> WebApp:
             "DATABASE_URL": f"sqlite:///{instance}/itris-sync.sqlite3",
             "QUEUE_URL": f"sqlite:///{instance}/queue.sqlite3",
             "SECRET_KEY": "admin-web-test-secret",
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "AUTO_MIGRATE": True,
             "START_WORKER": False,
             "ITRIS_MAX_ATTEMPTS": 2,
