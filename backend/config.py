@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _LIST_KEYS = {"EXTENSION_ORIGINS"}
 _FLOAT_KEYS = {
     "ITRIS_TIMEOUT",
+    "ITRIS_RETRY_BASE_S",
     "PUSH_RETRY_BASE_S",
     "PUSH_LEASE_S",
     "SWEEP_STALE_S",
@@ -38,6 +39,7 @@ ENV_KEYS = (
     "INSTANCE_PATH",
     "ITRIS_TIMEOUT",
     "ITRIS_MAX_ATTEMPTS",
+    "ITRIS_RETRY_BASE_S",
     "OPTIONS_CACHE_SECONDS",
     "PUSH_MAX_ATTEMPTS",
     "PUSH_RETRY_BASE_S",
@@ -58,6 +60,9 @@ DEFAULTS = {
     "EXTENSION_ORIGINS": [],
     "ITRIS_TIMEOUT": 10.0,
     "ITRIS_MAX_ATTEMPTS": 5,
+    # The first pause before an itris call is tried again (5xx, timeout; a 429 waits what
+    # its Retry-After says): a random wait up to it, the cap doubling with each attempt.
+    "ITRIS_RETRY_BASE_S": 0.5,
     "OPTIONS_CACHE_SECONDS": 60,
     "AUTO_MIGRATE": False,
     "START_WORKER": False,

@@ -45,6 +45,7 @@ def _client(base_url: str, username: str, password: str, **kwargs) -> ItrisClien
     config = current_app.config
     kwargs.setdefault("timeout", config["ITRIS_TIMEOUT"])
     kwargs.setdefault("max_attempts", config["ITRIS_MAX_ATTEMPTS"])
+    kwargs.setdefault("backoff_base", config["ITRIS_RETRY_BASE_S"])
     return ItrisClient(base_url, username, password, **kwargs)
 
 

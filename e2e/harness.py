@@ -71,6 +71,7 @@ BACKEND_CONFIG = {
     "PUSH_MAX_ATTEMPTS": 2,
     "PUSH_RETRY_BASE_S": 0.05,
     "ITRIS_MAX_ATTEMPTS": 2,
+    "ITRIS_RETRY_BASE_S": 0.05,
     "ITRIS_TIMEOUT": 2.0,
     "LOOKUP_CACHE_VERIFY": True,  # a kept profile lookup served must match a fresh one
 }

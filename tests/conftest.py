@@ -140,6 +140,7 @@ def make_app(tmp_path, request):
             "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
             "AUTO_MIGRATE": True,
             "ITRIS_MAX_ATTEMPTS": 3,
+            "ITRIS_RETRY_BASE_S": 0.05,  # the sandbox's injected faults are retried at once
             "ITRIS_TIMEOUT": 5.0,
             "EXTENSION_ORIGINS": ["chrome-extension://abcdefghijklmnop"],
             # Every kept profile lookup served is recomputed and must match (or fail).

@@ -242,3 +242,15 @@ def test_admins_see_the_webhook_target_and_its_secret_works(client, admin, sandb
     assert warnings["info"]["itris_id"] == 39999
     forged = {**headers, "X-Itris-Signature": "sha256=" + "0" * 64}
     assert client.post(path, data=body, headers=forged).status_code == 401
+
+
+def test_the_teams_itris_client_follows_the_settings(make_app, auth_for, sandbox):
+    from backend import connection
+
+    app = make_app(ITRIS_TIMEOUT=3.5, ITRIS_MAX_ATTEMPTS=4, ITRIS_RETRY_BASE_S=0.2)
+    helper = auth_for(app)
+    assert activate(helper.client, helper.headers(ADMIN, role="admin"), sandbox).status_code == 200
+    with app.app_context():
+        stored = app.extensions["db"].session.scalar(select(ItrisConnection))
+        client = connection.client_for(stored)
+    assert (client.timeout, client.max_attempts, client.backoff_base) == (3.5, 4, 0.2)

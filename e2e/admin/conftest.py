@@ -70,6 +70,7 @@ def web_app(tmp_path_factory) -> WebApp:
             "AUTO_MIGRATE": True,
             "START_WORKER": False,
             "ITRIS_MAX_ATTEMPTS": 2,
+            "ITRIS_RETRY_BASE_S": 0.05,
             "ITRIS_TIMEOUT": 5.0,
             "PUSH_MAX_ATTEMPTS": 2,
             "PUSH_RETRY_BASE_S": 0.05,
