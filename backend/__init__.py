@@ -17,6 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, API, CORS, error handling."""
     app = Flask(__name__, instance_relative_config=False)
     settings = config_module.load(test_config)
+    from backend.accounts import check_hash_method
+
+    check_hash_method(settings["PASSWORD_HASH_METHOD"])
     app.config.from_mapping(settings)
     app.instance_path = settings["INSTANCE_PATH"]
 

@@ -35,6 +35,15 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("not-a-real-password", method=method)
 
 
+def check_hash_method(method: str) -> None:
+    """Refuse, at start-up rather than at the first sign-in, a ``PASSWORD_HASH_METHOD``
+    werkzeug cannot hash by (and hash the unknown email's password by it, ready)."""
+    try:
+        _dummy_hash(method)
+    except ValueError as exc:  # hashlib's unsupported digest is a ValueError too
+        raise ValueError(f"PASSWORD_HASH_METHOD {method!r} cannot hash: {exc}") from None
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

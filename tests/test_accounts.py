@@ -105,6 +105,12 @@ def test_passwords_are_stored_by_scrypt_at_full_cost_unless_configured(tmp_path)
     )
 
 
+@pytest.mark.parametrize("method", ["md5", "scrypt:abc", "pbkdf2:no-such-digest"])
+def test_an_unknown_hash_method_stops_the_app_at_start_up(make_app, method):
+    with pytest.raises(ValueError, match="PASSWORD_HASH_METHOD"):
+        make_app(PASSWORD_HASH_METHOD=method)
+
+
 def test_a_new_hash_method_locks_no_one_out(app, auth, client):
     first = app.config["PASSWORD_HASH_METHOD"]
     auth.user("ada@acme.example")
