@@ -10,13 +10,12 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import String, bindparam, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, delete, literal, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend import revision
-from backend.db import db, utcnow
+from backend.db import db, pg_array, utcnow
 from backend.errors import ApiError
 from backend.models import ROLES, ApiToken, LoginAttempt, PersonRevision, Team, User
 
@@ -200,7 +199,7 @@ _SIGN_IN = (
 # (an expanding IN would render the statement anew for every request).
 _SIGN_IN_WITH_COMPANY = _SIGN_IN.with_only_columns(
     *_SIGN_IN.selected_columns[:-1],
-    revision.buckets_revision(User.team_id, bindparam("company_keys", type_=ARRAY(String))),
+    revision.buckets_revision(User.team_id, revision.keys_bind("company_keys")),
 )
 _TOUCH = (
     update(ApiToken)
@@ -222,7 +221,7 @@ def sign_in_alone(
         "token_hash": hash_token(token),
         "slug_key": slug_key,
         "email_key": email_key,
-        "company_keys": list(company_keys),
+        "company_keys": pg_array(company_keys),
     }
     statement = _SIGN_IN_WITH_COMPANY if company_keys else _SIGN_IN
     with db.autocommit.connect() as connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,24 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def pg_array(values: Iterable[str | int | float]) -> str:
+    """A PostgreSQL array literal of ``values`` (text or numbers), bound as one string and
+    cast in SQL (``%(words)s::text[]``).
+
+    psycopg adapts a list element by element, working out each one's type: the few hundred
+    words and keys a company search binds cost about half a millisecond that way, and
+    microseconds as one literal. Every text element is quoted, so any text goes."""
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def _array_element(value: str | int | float) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not an array element: {value!r}")
+    return repr(value)
 
 
 class Base(DeclarativeBase):

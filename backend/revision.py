@@ -47,11 +47,11 @@ import secrets
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import String, bindparam, event, func, inspect, select, update
+from sqlalchemy import String, bindparam, cast, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from backend.db import db
+from backend.db import db, pg_array
 from backend.itris.matching import linkedin_slug, normalise_email
 from backend.lru import app_lru
 from backend.models import (
@@ -454,7 +454,13 @@ def buckets_revision(team_id, keys):
     return select(func.coalesce(func.sum(probe), 0)).select_from(named).scalar_subquery()
 
 
-_BUCKETS = select(buckets_revision(bindparam("team_id"), bindparam("keys", type_=ARRAY(String))))
+def keys_bind(name: str):
+    """A bind of bucket keys for :func:`buckets_revision`: given as one array literal
+    (``db.pg_array``), cast to an array in SQL."""
+    return cast(bindparam(name, type_=String), ARRAY(String))
+
+
+_BUCKETS = select(buckets_revision(bindparam("team_id"), keys_bind("keys")))
 
 
 def of_buckets(bind, team_id: int, keys: tuple[str, ...]) -> int:
@@ -462,7 +468,7 @@ def of_buckets(bind, team_id: int, keys: tuple[str, ...]) -> int:
     if not keys:
         return 0
     named = sorted(set(keys))  # each once, as every sum of them is taken
-    return int(bind.execute(_BUCKETS, {"team_id": team_id, "keys": named}).scalar() or 0)
+    return int(bind.execute(_BUCKETS, {"team_id": team_id, "keys": pg_array(named)}).scalar() or 0)
 
 
 class BucketWatch:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend import db as db_module
-from backend.db import db
+from backend.db import db, pg_array
 from backend.models import Team
 
 PG = os.environ.get("ITRIS_SYNC_TEST_DATABASE_URL")
@@ -82,3 +82,22 @@ def test_a_failed_read_ends_in_a_rollback_and_the_connection_serves_on(app, clie
         assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid
         db.session.commit()
     assert client.get("/healthz").status_code == 200
+
+
+AWKWARD = ["plain", "two words", "", "NULL", "null", 'a "quote"', "back\\slash", "{braces}",
+           "comma,inside", "  padded  ", "naïve café", "tab\there", "ends with \\"]  # fmt: skip
+
+
+def test_an_array_bound_as_one_literal_reads_back_as_the_list_given(app):
+    with app.app_context():
+        texts, numbers = db.session.execute(
+            text("SELECT CAST(:texts AS text[]), CAST(:numbers AS float8[])"),
+            {"texts": pg_array(AWKWARD), "numbers": pg_array([1, 0.8, -2.5e-7, 10**12])},
+        ).one()
+        db.session.commit()
+    assert texts == AWKWARD
+    assert numbers == [1.0, 0.8, -2.5e-7, 1e12]
+    assert pg_array([]) == "{}"
+    for wrong in (None, True, b"bytes", ["nested"]):
+        with pytest.raises(TypeError, match="not an array element"):
+            pg_array([wrong])

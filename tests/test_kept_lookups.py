@@ -16,7 +16,7 @@ from sqlalchemy import event, select, text, update
 
 from backend import person_state, revision
 from backend.companies.webhooks import signature, webhook_secret
-from backend.db import db, utcnow
+from backend.db import db, pg_array, utcnow
 from backend.itris import contract as c
 from backend.lookup_cache import HEADER
 from backend.models import (

@@ -35,6 +35,7 @@ from backend.companies.normalise import (
     core_of,
     normalise,
 )
+from backend.db import pg_array
 
 DUPLICATE = "duplicate"
 SIMILAR = "similar"
@@ -702,6 +703,7 @@ class PostgresCompanyIndex:
             return [], {}, []
         sql = _pg_search_sql(*self._names(), columns, tail)
         bound = {**_pg_search_params(query), **(params or {}), "team": self.team_id}
+        bound = {name: pg_array(v) if isinstance(v, list) else v for name, v in bound.items()}
         with self._reader.connect() as connection:
             rows = connection.exec_driver_sql(sql, bound).all()
         # The same key first, then the re-weighted candidates, best first (SQL ordered them).
