@@ -116,7 +116,10 @@ def _kept_for_request(schema: Schema) -> str | None:
             company_revisions.remember_basis(body.get("company"), keys)
         return total
 
-    return _kept(_store(), key, sign_in.revision, list(sign_in.people), company, buckets)
+    kept = _kept(_store(), key, sign_in.revision, list(sign_in.people), company, buckets)
+    # Nor look again for an answer kept under them: none was, a moment ago.
+    g.lookup_kept_missed = kept is None
+    return kept
 
 
 def _person(body: dict) -> tuple[str | None, str | None]:
@@ -175,7 +178,7 @@ def respond(user: User, body: dict, compute: Callable[..., tuple[dict, object]])
     def buckets(keys):
         return revision.of_buckets(db.session, user.team_id, keys)
 
-    kept = _kept(store, key, team, people, company, buckets)
+    kept = None if _looked_for(user) else _kept(store, key, team, people, company, buckets)
     if kept is not None:
         if current_app.config.get("LOOKUP_CACHE_VERIFY"):
             _verify(kept, _text(compute(company)[0]))
@@ -212,6 +215,13 @@ def _revisions(user: User, body: dict) -> tuple[int, list[int], tuple[tuple[str,
     keys = _company_keys(body)
     people = revision.of_people(db.session, user.team_id, _person(body))
     return user.team.revision, people, (keys, revision.of_buckets(db.session, user.team_id, keys))
+
+
+def _looked_for(user: User) -> bool:
+    """Whether :func:`serve_kept` looked for an answer kept under the revisions this
+    request's view reuses (the user's, read with the sign-in) and found none."""
+    alone, _ = g.get("lookup_sign_in") or (None, None)
+    return g.get("lookup_kept_missed", False) and alone.user_id == user.id
 
 
 def _verify(kept: str, fresh: str) -> None:
