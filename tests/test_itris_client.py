@@ -8,6 +8,7 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -729,3 +730,112 @@ def uuid4_hex() -> str:
     import uuid
 
     return uuid.uuid4().hex
+
+
+class _KeepAliveItris(BaseHTTPRequestHandler):
+    """A server that keeps connections alive, as itris does (the sandbox's development
+    server closes each): it notes each request's connection and Cookie header, sets a
+    cookie on every answer, and answers a token and any record."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, int, str | None, str]]
+
+    def _answer(self, body: dict) -> None:
+        self.seen.append((self.command, self.client_address[1], self.headers["Cookie"], self.path))
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Set-Cookie", f"session={len(self.seen)}; Path=/")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer({c.TOKEN_ACCESS: "tok-live", c.TOKEN_EXPIRES_IN: 3600})
+
+    def do_GET(self):  # noqa: N802
+        self._answer({c.ID: 7, c.FIRST_NAME: "Ada"})
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def keep_alive_itris():
+    handler = type("Handler", (_KeepAliveItris,), {"seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, handler.seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_threads_clients_share_its_connections_to_itris_and_no_cookies(keep_alive_itris):
+    server, seen = keep_alive_itris
+    url = f"http://127.0.0.1:{server.server_port}"
+    store = InMemoryTokenStore()
+    # One client per lookup or push, one after the other in one thread (a web or queue
+    # worker's): one connection, opened once.
+    for _ in range(3):
+        with ItrisClient(url, "api-user", PASSWORD, token_store=store) as itris:
+            assert itris.get("applicants", 7)[c.ID] == 7
+    assert [method for method, *_ in seen] == ["POST", "GET", "GET", "GET"]
+    assert len({port for _, port, _, _ in seen}) == 1
+    # itris set a cookie on each answer: none goes back, to this API user or the next.
+    assert [cookie for _, _, cookie, _ in seen] == [None] * 4
+
+    # Another thread has its own connection (requests does not share a session safely).
+    def elsewhere():
+        ItrisClient(url, "other-user", PASSWORD, token_store=store).get("applicants", 7)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert [method for method, *_ in seen[4:]] == ["POST", "GET"]  # it ran, and asked
+    assert seen[4][1] == seen[5][1] != seen[0][1]
+
+
+def test_the_environments_proxy_still_carries_itris_calls(keep_alive_itris, monkeypatch):
+    server, seen = keep_alive_itris
+    proxy = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    host = f"http://itris-behind-a-proxy-{uuid4_hex()}.test"  # resolvable only by the proxy
+    itris = ItrisClient(host, "api-user", PASSWORD, token_store=InMemoryTokenStore())
+    assert itris.get("applicants", 7)[c.ID] == 7
+    # The proxy was asked for the absolute URL (a proxy request), token first.
+    assert [path for *_, path in seen] == [
+        host + c.TOKEN_PATH,
+        host + c.record_path(c.RecordType.APPLICANTS, 7),
+    ]
+
+
+def test_a_thread_keeps_connections_to_a_bounded_number_of_itris_addresses(
+    keep_alive_itris, monkeypatch
+):
+    from backend.itris import client as client_module
+
+    server, seen = keep_alive_itris
+    monkeypatch.setattr(client_module, "SESSIONS_PER_THREAD", 1)
+    store = InMemoryTokenStore()
+
+    def ask(host: str) -> int:
+        url = f"http://{host}:{server.server_port}"
+        assert ItrisClient(url, "api-user", PASSWORD, token_store=store).get("applicants", 7)
+        return seen[-1][1]  # the port the client asked from: its connection
+
+    ports = []
+
+    def in_a_thread():  # a thread of its own: no session any other test left behind
+        ports.extend([ask("127.0.0.1"), ask("127.0.0.1")])
+        ask("localhost")  # a second address: the first one's connection is closed
+        ports.append(ask("127.0.0.1"))
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert len(seen) == 6  # a token for each address, and four reads
+    assert ports[0] == ports[1] != ports[2]

@@ -14,11 +14,14 @@ error goes back to the caller.
 from __future__ import annotations
 
 import base64
+import http.cookiejar
 import logging
+import os
 import random
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -113,6 +116,45 @@ _login_locks: dict[str, threading.Lock] = {}
 _login_locks_guard = threading.Lock()
 
 
+# --- HTTP sessions ----------------------------------------------------------------------
+# A client is made for each lookup, push or sync; the HTTP session under it is the thread's
+# for that itris address, so its connections are kept alive from one to the next (no TCP
+# and TLS handshake per lookup). One per thread: requests does not promise that a session
+# may be shared between threads.
+_sessions = threading.local()
+SESSIONS_PER_THREAD = 16  # the itris addresses a thread keeps connections to, latest used
+_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+
+
+def _thread_session(base_url: str) -> requests.Session:
+    """This thread's HTTP session for ``base_url`` (the least recently used one of more
+    than :data:`SESSIONS_PER_THREAD` is closed: many teams' tenants hold no idle sockets)."""
+    held = getattr(_sessions, "by_url", None)
+    if held is None:
+        held = _sessions.by_url = OrderedDict()
+    session = held.get(base_url)
+    if session is None:
+        session = held[base_url] = _new_session(base_url)
+        while len(held) > SESSIONS_PER_THREAD:
+            held.popitem(last=False)[1].close()
+    held.move_to_end(base_url)
+    return session
+
+
+def _new_session(base_url: str) -> requests.Session:
+    session = requests.Session()
+    # The environment's proxies and CA bundle, read once: requests reads them again for
+    # every request otherwise (every variable of the environment, twice).
+    session.trust_env = False
+    session.proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = bundle or True
+    # itris is asked with bearer tokens alone: a session that outlives its clients keeps no
+    # cookie one API user was given for the next client, which may sign in as another.
+    session.cookies.set_policy(_NO_COOKIES)
+    return session
+
+
 def _login_lock(key: str) -> threading.Lock:
     with _login_locks_guard:
         return _login_locks.setdefault(key, threading.Lock())
@@ -170,8 +212,8 @@ class ItrisClient:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self._owns_session = session is None
-        self._session = session or requests.Session()
+        # The caller's, or this thread's for the address (kept alive between clients).
+        self._session = session or _thread_session(self.base_url)
         self._tokens = token_store if token_store is not None else shared_token_store
         # No rate given: the process default (ratelimit.configure), if one is set.
         self._limiter = limiter_for(self.base_url, rate_limit_per_s)
@@ -187,9 +229,8 @@ class ItrisClient:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP session if this client created it."""
-        if self._owns_session:
-            self._session.close()
+        """Nothing to release: the HTTP session is the caller's or the thread's, whose
+        connections outlive this client."""
 
     # --- Connection and auth ------------------------------------------------------------
     def authenticate(self) -> None:
