@@ -749,6 +749,25 @@ def test_stats_count_requests_by_template_and_status(api):
     assert stats["creates"] == {COMPANIES: 1, "comments": 1}
 
 
+def test_stats_count_the_most_requests_served_at_once(api):
+    path = c.list_path(c.ListName.SECTORS)
+    api.get(path)
+    api.get(path)
+    assert api.sandbox.stats()["most_at_once"] == 1  # one after the other
+    api.sandbox.faults(latency_ms=300)
+    bearer = {"Authorization": f"Bearer {api.token}"}
+
+    def call(_):
+        return requests.get(api.url + path, headers=bearer, timeout=10).status_code
+
+    with ThreadPoolExecutor(3) as pool:  # each held 0.3 s: all three are in at once
+        statuses = list(pool.map(call, range(3)))
+    assert statuses == [200, 200, 200]
+    assert api.sandbox.stats()["most_at_once"] == 3
+    api.sandbox.reset()
+    assert api.sandbox.stats()["most_at_once"] == 0
+
+
 # --- Webhooks -------------------------------------------------------------------------
 class Receiver:
     """A tiny local HTTP server that records the webhooks it is sent."""

@@ -2,7 +2,8 @@
 
 Before: added latency → an injected error (before any work) → the rate limit → the bearer
 token (all but the token endpoint). After: the stats, and a dropped connection where the
-dice say so — the request has done its work, the client just never hears about it.
+dice say so — the request has done its work, the client just never hears about it. The
+stats also count the most requests served at once (``most_at_once``).
 Nothing here touches ``/_sandbox`` control requests.
 """
 
@@ -29,12 +30,15 @@ RETRYABLE_STATUSES = (429, 503)
 def init_app(app: Flask) -> None:
     app.before_request(before_api_request)
     app.after_request(after_api_request)
+    app.teardown_request(api_request_done)
 
 
 def before_api_request() -> None:
     if not request.path.startswith(API_ROOT):
         return
     state = current_state()
+    state.stats.enter()
+    g.counted_in_flight = True
     faults = state.faults.current
     targeted = faults.applies_to(request.method)
     if targeted and faults.latency_ms:
@@ -65,6 +69,11 @@ def after_api_request(response: Response) -> Response:
     else:
         stats.request(_template(), response.status_code)
     return response
+
+
+def api_request_done(_error: BaseException | None) -> None:
+    if g.pop("counted_in_flight", False):
+        current_state().stats.leave()
 
 
 def _client_key(authorization: str | None) -> str:

@@ -11,6 +11,7 @@ class Stats:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._in_flight = 0  # API requests being served now (a reset leaves them counted)
         self.reset()
 
     def reset(self) -> None:
@@ -19,6 +20,18 @@ class Stats:
             self._statuses: Counter[str] = Counter()
             self._creates: Counter[str] = Counter()
             self._events: Counter[str] = Counter()
+            self._most_at_once = self._in_flight
+
+    def enter(self) -> None:
+        """An API request starts being served (before any added latency)."""
+        with self._lock:
+            self._in_flight += 1
+            self._most_at_once = max(self._most_at_once, self._in_flight)
+
+    def leave(self) -> None:
+        """An API request that :meth:`enter` counted is done with, answered or not."""
+        with self._lock:
+            self._in_flight -= 1
 
     def request(self, template: str, status: int | None) -> None:
         """One API request (``"POST /api/v2/applicants"``); status None if it was dropped."""
@@ -44,6 +57,7 @@ class Stats:
                 "creates": dict(self._creates),
                 "rate_limited": self._events["rate_limited"],
                 "dropped": self._events["dropped"],
+                "most_at_once": self._most_at_once,
                 "injected_errors": self._events["injected_errors"],
                 "webhooks": {
                     "ok": self._events["webhook_ok"],
