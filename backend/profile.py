@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
@@ -161,48 +163,113 @@ def _ask_itris(client, contact: Contact, own: str, answer: dict | None, known: b
     ``found`` holds the person's record of each type (by stored link, else by email or
     slug); ``possible`` the same-name records at the same company, for the types asked so
     far. An earlier ``answer`` that lacks only the ``own`` type's possible matches is kept.
+
+    The other record type is asked in a second thread while this one asks about the own
+    type, then (only if the person is not found there) about its same-name records: a
+    first view waits for the longer of the two, not for their sum, and makes no call that
+    asking one at a time would not. The threads only ask itris; the database is read here.
     """
-    if answer is None:
-        answer = {"checked_at": utcnow().isoformat(), "found": _find(client, contact, known)}
-        answer["possible"] = {}
-    answer["possible"][own] = [] if own in answer["found"] else _possible(client, contact, own)
-    return answer
-
-
-def _find(client, contact: Contact, known: bool) -> dict[str, dict]:
-    email, slug = contact.email, contact.linkedin_slug
-    found: dict[str, tuple[dict, str]] = {}
-    links = (
-        db.session.scalars(select(ItrisLink).where(ItrisLink.contact_id == contact.id)).all()
-        if known
-        else []
-    )
-    for link in links:
-        try:
-            found[link.record_type] = (client.get(link.record_type, link.itris_id), link.matched_by)
-        except ItrisNotFound:
-            continue
-    for record_type in c.PERSON_TYPES:
-        if str(record_type) not in found and (email or slug):
-            match = find_certain(client, record_type, email=email, slug=slug)
-            if match.record is not None:
-                found[str(record_type)] = (match.record, match.matched_by)
+    person = _Person.of(contact)
+    if answer is not None:  # the found records are kept; the own type's possible ones missing
+        answer["possible"][own] = [] if own in answer["found"] else _possible(client, person, own)
+        return answer
+    checked_at = utcnow().isoformat()
+    links = _links(contact.id) if known else {}
+    other = next(str(kind) for kind in c.PERSON_TYPES if str(kind) != own)
+    theirs = None
+    if other in links or person.email or person.slug:
+        theirs = _asking().submit(_find, client, person, other, links.get(other, []))
+    mine = _find(client, person, own, links.get(own, []))
+    possible = [] if mine is not None else _possible(client, person, own)
+    found = {own: mine, other: theirs.result() if theirs is not None else None}
     return {
-        kind: {
-            "id": record[c.ID],
-            "matched_by": matched_by,
-            "off_limits": bool(record.get(c.OFF_LIMITS)),
-            "opt_out": bool(record.get(c.EMAIL_OPT_OUT)),
-        }
-        for kind, (record, matched_by) in found.items()
+        "checked_at": checked_at,
+        "found": {str(k): found[str(k)] for k in c.PERSON_TYPES if found[str(k)] is not None},
+        "possible": {own: possible},
     }
 
 
-def _possible(client, contact: Contact, own: str) -> list[dict]:
+@dataclass(frozen=True)
+class _Person:
+    """What itris is asked about a person by, read from the row before any thread asks."""
+
+    email: str | None
+    slug: str | None
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+
+    @classmethod
+    def of(cls, contact: Contact) -> _Person:
+        return cls(
+            contact.email,
+            contact.linkedin_slug,
+            contact.first_name,
+            contact.last_name,
+            contact.company,
+        )
+
+
+# Twice a gunicorn worker's request threads (4): lookups beyond that wait for a free one.
+_ASKING_THREADS = 8
+_asking_pool: ThreadPoolExecutor | None = None
+_asking_guard = threading.Lock()
+
+
+def _asking() -> ThreadPoolExecutor:
+    """The process's threads that ask itris beside a request (made at first use: after a
+    fork, never inherited half-used)."""
+    global _asking_pool
+    with _asking_guard:
+        if _asking_pool is None:
+            _asking_pool = ThreadPoolExecutor(_ASKING_THREADS, thread_name_prefix="itris-ask")
+        return _asking_pool
+
+
+_LINKS = (
+    select(ItrisLink.record_type, ItrisLink.itris_id, ItrisLink.matched_by)
+    .where(ItrisLink.contact_id == bindparam("contact_id"))
+    .order_by(ItrisLink.id)
+)
+
+
+def _links(contact_id: int) -> dict[str, list[tuple[int, str]]]:
+    """The person's stored links to itris records, by record type, oldest first."""
+    links: dict[str, list[tuple[int, str]]] = {}
+    for record_type, itris_id, matched_by in db.session.execute(_LINKS, {"contact_id": contact_id}):
+        links.setdefault(str(record_type), []).append((itris_id, matched_by))
+    return links
+
+
+def _find(client, person: _Person, kind: str, links: list[tuple[int, str]]) -> dict | None:
+    """The person's record of one type: by a stored link (the last one itris still holds),
+    else by email or slug; None if itris holds none."""
+    hit = None
+    for itris_id, matched_by in links:
+        try:
+            hit = (client.get(kind, itris_id), matched_by)
+        except ItrisNotFound:
+            continue
+    if hit is None and (person.email or person.slug):
+        match = find_certain(client, kind, email=person.email, slug=person.slug)
+        if match.record is not None:
+            hit = (match.record, match.matched_by)
+    if hit is None:
+        return None
+    record, matched_by = hit
+    return {
+        "id": record[c.ID],
+        "matched_by": matched_by,
+        "off_limits": bool(record.get(c.OFF_LIMITS)),
+        "opt_out": bool(record.get(c.EMAIL_OPT_OUT)),
+    }
+
+
+def _possible(client, person: _Person, own: str) -> list[dict]:
     """Same-name records at the same company, as the push would find them: never linked
     without a user saying so."""
-    resolver = company_resolution.CompanyResolver(contact.team_id, contact)
-    wanted = resolver.key(contact.company)
+    key = company_resolution.CompanyResolver.key
+    wanted = key(person.company)
     if not wanted:
         return []
     kind = c.RecordType(own)
@@ -210,14 +277,14 @@ def _possible(client, contact: Contact, own: str) -> list[dict]:
         {
             "id": r[c.ID],
             "name": f"{r.get(c.FIRST_NAME)} {r.get(c.LAST_NAME)}",
-            "company": r.get(c.CURRENT_EMPLOYER) or contact.company,
+            "company": r.get(c.CURRENT_EMPLOYER) or person.company,
         }
         for r in find_possible(
             client,
             own,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            same_company=lambda r: company_key_of(client, kind, r, resolver.key) == wanted,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            same_company=lambda r: company_key_of(client, kind, r, key) == wanted,
         )
     ]
 

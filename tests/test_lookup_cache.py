@@ -77,6 +77,38 @@ def test_switching_sync_as_reuses_what_was_found(engine):
     assert as_applicant["also_exists_as"] == [{"type": "contact", "id": KNOWN.dual_contact.id}]
 
 
+def test_a_first_view_asks_about_both_record_types_at_once_and_no_more(engine):
+    """With itris 0.3 s away, the contact searches run while the applicant ones do; the
+    calls are those asking one at a time makes: a slug search per type, then the
+    same-name search of the own type (the person is found in neither)."""
+    stats = engine.sandbox.stats()
+    assert stats["most_at_once"] == 1  # connecting asked one thing at a time
+    before = stats["requests"]
+    engine.sandbox.faults(latency_ms=300)
+    itris = lookup(engine, newcomer())
+    assert itris["match"] is None and itris["also_exists_as"] == [] and itris["error"] is None
+    stats = engine.sandbox.stats()
+    assert stats["most_at_once"] == 2
+    asked = {k: n - before.get(k, 0) for k, n in stats["requests"].items() if n != before.get(k)}
+    assert asked == {f"GET {c.collection_path(c.RecordType.APPLICANTS)}": 2,
+                     f"GET {c.collection_path(c.RecordType.CONTACTS)}": 1}  # fmt: skip
+
+
+def test_a_first_view_finds_the_person_in_the_other_record_type_asked_beside(engine):
+    james = KNOWN.dual_applicant
+    body = {"profile_url": f"https://www.linkedin.com/in/{james.slug}/", "name": "James Whitfield"}
+    engine.sandbox.faults(latency_ms=100)
+    engine.call("put", "/api/me/settings", {"default_sync_as": "contact"}, expect=200)
+    itris = lookup(engine, body)
+    assert itris["match"] == {
+        "type": "contact",
+        "id": KNOWN.dual_contact.id,
+        "matched_by": "linkedin",
+    }
+    assert itris["also_exists_as"] == [{"type": "applicant", "id": james.id}]
+    assert engine.sandbox.stats()["most_at_once"] == 2
+
+
 def test_a_different_profile_text_is_a_different_question(engine):
     lookup(engine, newcomer())
     calls = itris_calls(engine)

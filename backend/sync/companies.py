@@ -23,7 +23,8 @@ class CompanyResolver:
         self.team_id = team_id
         self.contact = contact
 
-    def key(self, name: str | None) -> str:
+    @staticmethod
+    def key(name: str | None) -> str:
         return company_key(name) if name else ""
 
     def resolve(self, client: ItrisClient, name: str) -> CompanyChoice:

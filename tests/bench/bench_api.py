@@ -11,28 +11,31 @@ itris sandbox in its own process connected to the team, and gunicorn with
 ``ITRIS_SYNC_WEB_WORKERS`` (2) workers from ``deploy/gunicorn.conf.py``.
 
 Measured with a bounded load generator (``--concurrency`` threads, a fixed request count per
-phase and a time cap): throughput and p50/p99 of the trivial ``GET /healthz`` (a JSON
-answer after ``SELECT 1``) and of a JSON 404 (no database at all); of
-``POST /api/profile/lookup`` for 500 profiles viewed for the first time (itris is asked
-live: a linked GET and email/slug searches per record type), then for the same profiles
-viewed again (the kept lookup, ``backend/lookup_cache.py``: the revisions of the team and
-of the person come with the sign-in read, so one small read), then again while other people
-are added to a campaign at ``--busy-rate`` a second (a busy team: each add commits a person
-and a push, which must leave these views kept), then again while itris announces
-``--mirror-rate`` companies a second for ``--mirror-seconds`` (signed webhooks: half new
-companies, half changed ones, as a big CRM's users add and edit them; each renews only the
-views whose search reads companies with one of its words, or weighs a word whose level it
-moves, ``backend/companies/revisions.py``, so the views they renew add up over the phase),
-then with itris disconnected for 500 profiles never viewed (every answer computed afresh:
-our own work only), for 500 more people we do not know, with no company
-on the profile (the same without the company search: the floor of a lookup computed
-afresh), and for the first 500 again (each answered afresh once, the disconnect having
-renewed the revision, then kept); how many answers were kept (``X-Lookup-Cache``) and the
-latency of each kind; the CPU each process spent per request; the sandbox's call count per
-lookup for each itris phase; the app's and PostgreSQL's CPU per lookup for 950 more
-computed afresh in this process one at a time (steadier than under load); how many of the
-first 500 views one announced company renews, by kind (new, or its facts changed), each
-sent alone in this process; and a cProfile of where one lookup spends its time.
+phase and a time cap): throughput and p50/p99 of the trivial ``GET /healthz`` (a JSON answer
+after ``SELECT 1``) and of a JSON 404 (no database at all); of ``POST /api/profile/lookup``
+for 500 profiles viewed for the first time (itris is asked live: a linked GET and email/slug
+searches per record type), then for the same profiles viewed again (the kept lookup,
+``backend/lookup_cache.py``: the revisions of the team and of the person come with the
+sign-in read, so one small read), then again while other people are added to a campaign at
+``--busy-rate`` a second (a busy team: each add commits a person and a push, which must
+leave these views kept), then again while itris announces ``--mirror-rate`` companies a
+second for ``--mirror-seconds`` (signed webhooks: half new companies, half changed ones, as
+a big CRM's users add and edit them; each renews only the views whose search reads companies
+with one of its words, or weighs a word whose level it moves,
+``backend/companies/revisions.py``, so the views they renew add up over the phase), then for
+200 profiles never viewed with every itris call held ``--itris-latency-ms`` (100 ms) by the
+sandbox, as a CRM across the internet answers (the two record types are asked at once: a
+first view waits for the calls about one, not both), then with itris disconnected for 500
+profiles never viewed (every answer computed afresh: our own work only), for 500 more people
+we do not know, with no company on the profile (the same without the company search: the
+floor of a lookup computed afresh), and for the first 500 again (each answered afresh once,
+the disconnect having renewed the revision, then kept); how many answers were kept
+(``X-Lookup-Cache``) and the latency of each kind; the CPU each process spent per request;
+the sandbox's call count per lookup for each itris phase; the app's and PostgreSQL's CPU per
+lookup for 950 more computed afresh in this process one at a time (steadier than under
+load); how many of the first 500 views one announced company renews, by kind (new, or its
+facts changed), each sent alone in this process; and a cProfile of where one lookup spends
+its time.
 
 ``--keep`` leaves the loaded schema behind and prints its name; ``--schema NAME`` reuses it
 (and leaves it) and skips the set-up (minutes at 1M companies) while iterating.
@@ -181,6 +184,10 @@ def main(argv=None) -> int:
         help="how long the 'mirror changing' phase views (renewals add up: not a burst)",
     )  # fmt: skip
     parser.add_argument(
+        "--itris-latency-ms", type=float, default=100.0,
+        help="what each itris call takes in the 'itris far away' phase (sandbox latency)",
+    )  # fmt: skip
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )
@@ -310,7 +317,7 @@ def main(argv=None) -> int:
         ).json()["id"]
 
         # 500 profiles measured, 100 more only to warm both workers' pools and caches.
-        every = lookup_bodies(contacts, names, 3100)
+        every = lookup_bodies(contacts, names, 3300)
         bodies, warm, unseen = every[:500], every[500:600], every[600:1100]
         # People we do not know (a known contact's own company is searched), never viewed,
         # with no company on the profile: a lookup computed afresh without the search.
@@ -319,7 +326,8 @@ def main(argv=None) -> int:
             for body in every[1100:2100]
             if "/in/new-" in body["profile_url"]
         ]
-        alone = every[2100:]  # never viewed: computed afresh in this process, one at a time
+        alone = every[2100:3100]  # never viewed: computed afresh in this process, one at a time
+        distant = every[3100:]  # never viewed: first views with itris far away
         phase = {
             "requests_total": args.requests,
             "concurrency": args.concurrency,
@@ -336,12 +344,18 @@ def main(argv=None) -> int:
         floor = load(url, "GET", "/api/no-such-path", None, None, **phase, expect=404)
         print(f"  {floor}")
         print(f"POST /api/profile/lookup, first views of {len(bodies)} profiles ...", flush=True)
-        stats = sandbox_stats(sandbox_url)
-        first = load(
-            url, "POST", "/api/profile/lookup", bodies, token, len(bodies),
-            args.concurrency, args.time_cap,
-        )  # fmt: skip
-        first["itris_calls_per_lookup"] = per_lookup(stats, sandbox_stats(sandbox_url), first)
+
+        def first_views(views):
+            """Profiles viewed for the first time, and the itris calls each lookup made."""
+            before = sandbox_stats(sandbox_url)
+            answered = load(
+                url, "POST", "/api/profile/lookup", views, token, len(views),
+                args.concurrency, args.time_cap,
+            )  # fmt: skip
+            calls = per_lookup(before, sandbox_stats(sandbox_url), answered)
+            return {**answered, "itris_calls_per_lookup": calls}
+
+        first = first_views(bodies)
         print(f"  {first}")
         print("POST /api/profile/lookup, the same profiles viewed again ...", flush=True)
         stats = sandbox_stats(sandbox_url)
@@ -370,6 +384,19 @@ def main(argv=None) -> int:
             )  # fmt: skip
         changing["companies_announced"] = announced
         print(f"  {changing}")
+        print(
+            f"POST /api/profile/lookup, first views of {len(distant)} profiles with each itris "
+            f"call taking {args.itris_latency_ms:g} ms (sandbox latency) ...",
+            flush=True,
+        )
+        requests.put(
+            f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.itris_latency_ms}, timeout=10
+        ).raise_for_status()
+        far = {**first_views(distant), "itris_latency_ms": args.itris_latency_ms}
+        requests.put(
+            f"{sandbox_url}/_sandbox/faults", json={"latency_ms": 0}, timeout=10
+        ).raise_for_status()
+        print(f"  {far}")
         requests.delete(f"{url}/api/integrations/itris", headers=auth, timeout=30)
         print("POST /api/profile/lookup, 500 profiles never viewed, itris disconnected", flush=True)
         print("  (every answer computed afresh: our own work only) ...", flush=True)
@@ -414,6 +441,7 @@ def main(argv=None) -> int:
             "lookup_repeat_view": repeat,
             "lookup_repeat_view_busy_team": busy,
             "lookup_repeat_view_mirror_changing": changing,
+            "lookup_first_view_itris_far_away": far,
             "lookup_computed_afresh_itris_disconnected": fresh,
             "lookup_computed_afresh_no_company": bare_fresh,
             "lookup_itris_disconnected": local,
@@ -438,6 +466,7 @@ def main(argv=None) -> int:
                 "repeat_view_mirror_changing_kept_share": kept_share(changing),
                 "first_view_throughput_share": share(first),
                 "first_view_p99_ms": first["p99_ms"],
+                "first_view_itris_far_away_p50_ms": far["p50_ms"],
                 "itris_disconnected_throughput_share": share(local),
                 "itris_disconnected_p99_ms": local["p99_ms"],
                 "computed_afresh_throughput_share": share(fresh),
