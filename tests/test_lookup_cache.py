@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from backend import connection, person_state, profile
@@ -107,6 +108,21 @@ def test_a_first_view_finds_the_person_in_the_other_record_type_asked_beside(eng
     }
     assert itris["also_exists_as"] == [{"type": "applicant", "id": james.id}]
     assert engine.sandbox.stats()["most_at_once"] == 2
+
+
+@pytest.mark.parametrize("failing", [c.RecordType.CONTACTS, c.RecordType.APPLICANTS])
+def test_a_first_view_says_itris_could_not_be_checked_whichever_type_failed(engine, failing):
+    """Contacts are asked in the second thread, applicants (the own type) in the request's:
+    a failure in either is shown, nothing is kept, and the next view asks again."""
+    engine.sandbox.faults(
+        error_rate=1.0, error_status=503, fault_paths=[c.collection_path(failing)]
+    )
+    state = lookup(engine, newcomer())
+    assert state["error"].startswith("itris could not be checked") and state["match"] is None
+    assert kept_rows(engine) == 0
+    engine.sandbox.faults(error_rate=0.0, fault_paths=None)
+    assert lookup(engine, newcomer())["error"] is None
+    assert kept_rows(engine) == 1
 
 
 def test_a_different_profile_text_is_a_different_question(engine):

@@ -688,6 +688,18 @@ def test_default_injected_error_is_503(api):
     assert api.get(c.list_path(c.ListName.SECTORS)).status_code == 503
 
 
+def test_faults_apply_only_to_the_methods_and_paths_listed(api):
+    contacts = c.collection_path(CONTACTS)
+    api.sandbox.faults(error_rate=1, fault_methods=["GET"], fault_paths=[contacts])
+    assert api.get(contacts).status_code == 503
+    assert api.get(c.record_path(CONTACTS, KNOWN.contact.id)).status_code == 503  # a prefix
+    assert api.get(c.collection_path(APPLICANTS)).status_code == 200
+    assert api.post(contacts, json=new_record(CONTACTS)).status_code == 201
+    assert api.sandbox.stats()["injected_errors"] == 2
+    api.sandbox.faults(fault_paths=None)
+    assert api.get(c.collection_path(APPLICANTS)).status_code == 503
+
+
 def test_dropped_connection_still_writes_the_record(api):
     api.sandbox.faults(drop_rate=1)
     body = new_record(APPLICANTS, emailAddress="dropped@example.com")
@@ -716,7 +728,8 @@ def test_faults_update_partially_and_validate(sandbox):
     assert second.json()["latency_ms"] == 5 and second.json()["error_status"] == 500
     for bad in ({"error_rate": 1.5}, {"drop_rate": -0.1}, {"error_status": 200},
                 {"token_ttl_s": 0}, {"rate_limit_per_s": "fast"}, {"chaos": True},
-                {"latency_ms": True}):  # fmt: skip
+                {"latency_ms": True}, {"fault_paths": "/api"},
+                {"fault_paths": ["api"]}):  # fmt: skip
         answer = sandbox.http.put(f"{sandbox.url}/_sandbox/faults", json=bad)
         assert answer.status_code == 400, bad
         assert set(error_fields(answer)) == set(bad)

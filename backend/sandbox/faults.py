@@ -29,9 +29,14 @@ class Faults:
     # The methods latency_ms, error_rate and drop_rate apply to (None: all), e.g. ["POST"]
     # to slow down or lose only the answers to creates while searches still work.
     fault_methods: tuple[str, ...] | None = None
+    # And the paths they apply to (None: all), each a prefix, e.g. ["/api/v2/contacts"] to
+    # fail the contact calls of a client that asks about applicants beside them.
+    fault_paths: tuple[str, ...] | None = None
 
-    def applies_to(self, method: str) -> bool:
-        return self.fault_methods is None or method in self.fault_methods
+    def applies_to(self, method: str, path: str = "/") -> bool:
+        return (self.fault_methods is None or method in self.fault_methods) and (
+            self.fault_paths is None or path.startswith(self.fault_paths)
+        )
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -48,6 +53,11 @@ def _check(name: str, value: Any) -> str | None:
             return None
         ok = isinstance(value, list) and all(m in HTTP_METHODS for m in value)
         return None if ok else f"Must be null or a list of {', '.join(HTTP_METHODS)}."
+    if name == "fault_paths":
+        if value is None:
+            return None
+        ok = isinstance(value, list) and all(isinstance(p, str) and p[:1] == "/" for p in value)
+        return None if ok else "Must be null or a list of paths, each starting with /."
     if name == "rate_limit_per_s":
         if value is None:
             return None
@@ -78,8 +88,9 @@ def parse_update(body: Any) -> dict:
             errors.add(name, problem)
     errors.raise_if_any("Invalid fault settings.")
     changes = dict(body)
-    if changes.get("fault_methods") is not None:
-        changes["fault_methods"] = tuple(changes["fault_methods"])
+    for name in ("fault_methods", "fault_paths"):
+        if changes.get(name) is not None:
+            changes[name] = tuple(changes[name])
     if changes.get("rate_limit_per_s") == 0:
         changes["rate_limit_per_s"] = None
     return changes

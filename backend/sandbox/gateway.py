@@ -40,7 +40,7 @@ def before_api_request() -> None:
     state.stats.enter()
     g.counted_in_flight = True
     faults = state.faults.current
-    targeted = faults.applies_to(request.method)
+    targeted = faults.applies_to(request.method, request.path)
     if targeted and faults.latency_ms:
         time.sleep(faults.latency_ms / 1000)
     if targeted and state.faults.roll(faults.error_rate):
