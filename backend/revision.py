@@ -36,9 +36,10 @@ A revision is a random 62-bit number, not a counter, so it never comes back: not
 database is restored from a backup, nor in another database whose team has the same id
 (kept lookups may be shared through Redis). A person never renewed has revision 0.
 
-Rows no lookup shows (sign-in tokens and attempts, activities and their notes) renew
-nothing; of the kept itris answers (``backend/person_state.py``), only removals do (see
-``REMOVALS_ONLY``), so a first view of one person leaves every other view kept.
+Rows no lookup shows (sign-in tokens and attempts, activities and their notes, claims on
+companies being created) renew nothing; of the kept itris answers
+(``backend/person_state.py``), only removals do (see ``REMOVALS_ONLY``), so a first view of
+one person leaves every other view kept.
 """
 
 from __future__ import annotations
@@ -71,7 +72,14 @@ PEOPLE_OPTION = "contacts_revised"  # a bulk statement about some people: their 
 # Tables whose rows no profile lookup shows. (A lookup reads the mirror's position from
 # company_sync_states only to know whether the companies changed, which renews by itself.)
 UNSHOWN = frozenset(
-    {"api_tokens", "login_attempts", "activities", "activity_notes", "company_sync_states"}
+    {
+        "api_tokens",
+        "login_attempts",
+        "activities",
+        "activity_notes",
+        "company_sync_states",
+        "company_claims",
+    }
 )
 
 # Tables whose new and changed rows change no kept lookup, only their removal does: a kept

@@ -24,6 +24,29 @@ def wait_for(condition, timeout=30.0):
         time.sleep(0.02)
 
 
+def contacts_at(engine, slug, companies, location="York"):
+    """Contacts at these companies, in a client campaign whose adds push nobody yet."""
+    engine.settings(contact={"add_to_itris": "never"})
+    campaign = engine.campaign(sync_as="contact", type="client")
+    return [
+        engine.add(
+            campaign,
+            profile=engine.person(f"{slug}-{i}", f"P{i}", slug.title(), company=name,
+                                  location=location),
+            email=f"{slug}-{i}@example.com",
+        )["contact_id"]
+        for i, name in enumerate(companies)
+    ]  # fmt: skip
+
+
+def push_each(engine, contact_ids) -> list[int]:
+    """Push each person by hand, one request after another; the pushes' ids."""
+    return [
+        engine.call("post", f"/api/contacts/{contact_id}/push", {}, expect=202).json["id"]
+        for contact_id in contact_ids
+    ]
+
+
 def test_the_same_person_pushed_twice_is_one_record(engine):
     campaign = engine.campaign()
     added = engine.add(
@@ -257,6 +280,79 @@ def test_two_hundred_people_through_faults_each_end_once_with_their_comments(eng
         assert record["keywords"] == ["Fault tolerant"]
     # 5-second tokens over a run of many seconds: the client really had to renew them.
     assert stats_before_end["requests"]["POST /api/v2/auth/token"] > 3
+
+
+def test_people_at_one_company_itris_lacks_pushed_at_once_get_one_company(engine):
+    """Two workers push people of the same company at the same moment, and itris does not
+    hold it: one push looks for it and creates it, the other waits, then finds it."""
+    companies = ["Quillon Marsh Ltd", "Quillon Marsh", "Ostrava Hexfield"] * 2
+    people = contacts_at(engine, "co-race", companies)
+    engine.sandbox.faults(latency_ms=40)  # each search and create takes a while: a wide window
+    pushed = push_each(engine, people)
+    for push_id in pushed:
+        assert engine.wait(push_id)["status"] == "succeeded"
+    made = {}
+    for record in engine.sandbox.records("companies"):
+        if record["name"].startswith(("Quillon", "Ostrava")):
+            made.setdefault(record["name"].split()[0], []).append(record["id"])
+    assert {word: len(ids) for word, ids in made.items()} == {"Quillon": 1, "Ostrava": 1}
+    for i, name in enumerate(companies):
+        [record] = engine.records("contacts", emailAddress=f"co-race-{i}@example.com")
+        assert [record["companyId"]] == made[name.split()[0]]
+
+
+def test_a_push_waits_for_another_claim_on_its_company_then_steps_aside_uncounted(
+    engine, monkeypatch
+):
+    """A claim on the company held by a push still running: this one waits for it, then is
+    queued again (not an attempt) and finds the company once the claim runs out."""
+    from datetime import datetime
+
+    from backend.companies.models import CompanyClaim
+    from backend.companies.normalise import key
+    from backend.sync import companies
+
+    monkeypatch.setattr(companies, "CLAIM_WAIT_S", 0.3)
+    [person] = contacts_at(engine, "held", ["Vantor Kelp Ltd"], "Hull")
+    held_until = utcnow() + timedelta(seconds=3)
+    with engine.app.app_context():
+        session = engine.app.extensions["db"].session
+        session.add(
+            CompanyClaim(
+                team_id=1, name_key=key("Vantor Kelp"), owner="a-push-still-running",
+                until=held_until,
+            )
+        )  # fmt: skip
+        session.commit()
+    [push] = [engine.wait(push_id) for push_id in push_each(engine, [person])]
+    assert push["status"] == "succeeded", push
+    assert push["attempts"] == 1
+    assert datetime.fromisoformat(push["finished_at"]) >= held_until
+    [company] = [r for r in engine.sandbox.records("companies") if r["name"] == "Vantor Kelp Ltd"]
+    [record] = engine.records("contacts", emailAddress="held-0@example.com")
+    assert record["companyId"] == company["id"]
+    with engine.app.app_context():
+        session = engine.app.extensions["db"].session
+        assert session.query(CompanyClaim).count() == 0  # freed once the company was settled
+
+
+def test_a_company_create_itris_finishes_after_we_gave_up_is_found_not_made_again(engine):
+    """The create of a company outlives the timeout: the claim is held while it may still
+    land, so neither that push's next attempt nor another person's push creates it again."""
+    engine.app.config["ITRIS_TIMEOUT"] = 1.0
+    people = contacts_at(engine, "slow-co", ["Tessaly Brine Ltd", "Tessaly Brine"], "Ayr")
+    engine.sandbox.faults(
+        latency_ms=2500, fault_methods=["POST"], fault_paths=["/api/v2/companies"]
+    )
+    pushed = push_each(engine, people)
+    for push_id in pushed:
+        assert engine.wait(push_id, timeout=90)["status"] == "succeeded"
+    engine.sandbox.faults(latency_ms=0)
+    [company] = [r for r in engine.sandbox.records("companies") if r["name"].startswith("Tessaly")]
+    assert engine.sandbox.stats()["requests"]["POST /api/v2/companies"] == 1
+    for i in range(2):
+        [record] = engine.records("contacts", emailAddress=f"slow-co-{i}@example.com")
+        assert record["companyId"] == company["id"]
 
 
 def test_two_recruiters_adding_one_person_at_once_get_one_contact(engine):

@@ -1,4 +1,5 @@
-"""Tables of the company mirror: companies, team aliases and each team's sync state."""
+"""Tables of the company mirror: companies, team aliases, each team's sync state, and the
+claims of pushes about to create a company."""
 
 from __future__ import annotations
 
@@ -85,6 +86,22 @@ class CompanySyncState(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     # itris company status names by id (JSON), so webhook rows get a readable status.
     status_names: Mapped[str | None] = mapped_column(Text)
+
+
+class CompanyClaim(Base):
+    """A push about to look a company up in itris and create it if itris lacks it: while
+    the claim stands, no other push of the team does the same for a name of the same key
+    (``backend.sync.companies``). Freed when the push ends, or held a while longer when its
+    create may still be landing; a claim whose push died runs out at ``until``."""
+
+    __tablename__ = "company_claims"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    name_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(32), index=True)  # the push run holding it
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- The shared word index (PostgreSQL) -----------------------------------------------------

@@ -23,7 +23,7 @@ from backend.itris import pipeline
 from backend.itris.errors import FatalItrisError, ItrisAuthError, RetriableItrisError
 from backend.models import Activity, ActivityNote, Campaign, Contact, ItrisLink, Push, User
 from backend.sync import choice, rules
-from backend.sync.companies import CompanyResolver
+from backend.sync.companies import CompanyBusy, CompanyResolver, release_claims
 from backend.sync.settings import settings_for
 from backend.sync.variables import variables_of
 
@@ -118,7 +118,7 @@ def run(push_id: int) -> str:
         return "queued"
     hold = None
     try:
-        hold = _execute(push)
+        hold = _execute(push, owner)
     finally:
         _unlock(push.contact_id, owner, hold)
     return push.status
@@ -137,10 +137,10 @@ def _claim(push_id: int) -> bool:
     return claimed == 1
 
 
-def _unclaim(push: Push, why: str) -> None:
+def _unclaim(push: Push, why: str, delay: float = BUSY_DELAY_S) -> None:
     push.status = "queued"
     push.attempts -= 1
-    push.next_attempt_at = utcnow() + timedelta(seconds=BUSY_DELAY_S)
+    push.next_attempt_at = utcnow() + timedelta(seconds=delay)
     log.info("push %s waits: %s", push.id, why)
     db.session.commit()
 
@@ -161,7 +161,8 @@ def _lock(contact_id: int, owner: str) -> bool:
 
 
 def _unlock(contact_id: int, owner: str, hold: timedelta | None = None) -> None:
-    """Free the person, or keep them ``hold`` longer while a write of ours may still land."""
+    """Free the person and any company claimed, or keep them ``hold`` longer while a write
+    of ours may still land."""
     db.session.rollback()
     until = utcnow() + hold if hold else None
     db.session.execute(
@@ -170,11 +171,12 @@ def _unlock(contact_id: int, owner: str, hold: timedelta | None = None) -> None:
         .values(lock_owner=owner if hold else None, lock_until=until)
         .execution_options(synchronize_session=False, teams_revised=())
     )
-    db.session.commit()
+    release_claims(owner, hold)  # commits both
 
 
-def _execute(push: Push) -> timedelta | None:
-    """Run the pipeline for a claimed push; returns how long to keep holding the person."""
+def _execute(push: Push, owner: str) -> timedelta | None:
+    """Run the pipeline for a claimed push; returns how long to keep holding the person (and
+    any company claimed in ``owner``'s name)."""
     conn = connection.get(push.team_id)
     if conn is None:
         return _finish(push, "failed", error="itris is not connected for this team")
@@ -182,8 +184,13 @@ def _execute(push: Push) -> timedelta | None:
     record_type = c.SYNC_AS_TO_RECORD_TYPE[push.sync_as]
     try:
         client = connection.client_for(conn)
-        plan, hooks = _plan(push, contact, record_type, client)
+        plan, hooks = _plan(push, contact, record_type, client, owner)
         outcome = pipeline.push(client, plan, hooks)
+    except CompanyBusy as err:  # nothing written yet: not an attempt
+        db.session.rollback()
+        _unclaim(push, str(err), err.retry_after)
+        enqueue(push.id, err.retry_after)
+        return None
     except ItrisAuthError as err:
         connection.record_failure(conn, "itris rejected the stored username or password.")
         return _finish(push, "failed", error=f"itris rejected the credentials: {err.message}")
@@ -256,7 +263,7 @@ def _flatten(errors: dict) -> str:
 
 
 # --- The plan ---------------------------------------------------------------------------
-def _plan(push: Push, contact: Contact, record_type: str, client) -> tuple:
+def _plan(push: Push, contact: Contact, record_type: str, client, owner: str) -> tuple:
     effective, team, user = settings_for(push.team_id, push.user_id)
     section = effective[push.sync_as]
     campaign = db.session.get(Campaign, push.campaign_id) if push.campaign_id else None
@@ -287,7 +294,8 @@ def _plan(push: Push, contact: Contact, record_type: str, client) -> tuple:
             else None
         ),
     )
-    hooks = _Hooks(contact, record_type, CompanyResolver(push.team_id, contact))
+    resolver = CompanyResolver(push.team_id, contact, owner, _lease())
+    hooks = _Hooks(contact, record_type, resolver)
     return plan, hooks
 
 
