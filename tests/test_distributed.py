@@ -2,6 +2,7 @@
 PostgreSQL and Redis. Runs in the scale-out pass of ``make test`` (both services needed)."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -123,6 +124,10 @@ class Cluster:
         self.processes[name].send_signal(signal.SIGKILL)
         self.processes[name].wait(timeout=10)
 
+    def workers(self) -> list[str]:
+        """The worker processes still running."""
+        return [n for n, p in self.processes.items() if n.startswith("worker") and p.poll() is None]
+
     @staticmethod
     def wait_up(url, timeout=60):
         deadline = time.monotonic() + timeout
@@ -185,6 +190,20 @@ def cluster(tmp_path, sandbox):
 
 def pushes(api, status):
     return api("get", f"/api/pushes?status={status}&limit=500", expect=200)
+
+
+def wait_until_idle(api, timeout=300):
+    """Wait until none of the team's pushes (500 at most) is queued or running, as one read
+    sees them all: two reads by status could each miss a push moving between them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        every = api("get", "/api/pushes?limit=500", expect=200)
+        assert len(every) < 500, "too many pushes to see them all at once"
+        busy = [p["id"] for p in every if p["status"] in ("queued", "running")]
+        if not busy:
+            return
+        assert time.monotonic() < deadline, f"pushes still pending: {busy}"
+        time.sleep(0.5)
 
 
 def wait_until_settled(api, expected, timeout=240):
@@ -297,3 +316,129 @@ def test_two_recruiters_pushing_one_person_through_two_api_servers_make_one_reco
         len([r for r in sandbox.records("applicants") if r["emailAddress"] == "race@example.com"])
         == 1
     )
+
+
+def test_people_at_new_companies_pushed_by_two_workers_make_each_company_once(cluster, sandbox):
+    """30 contacts at 3 companies itris lacks, pushed as they are added: the two workers
+    run pushes of the same company at once, and each company is created once."""
+    sandbox.faults(latency_ms=30)  # every search and create takes a while: a wide window
+    rita = Api(cluster.urls[0], "rita@acme.example")
+    campaign = rita(
+        "post", "/api/campaigns", {"name": "New co", "type": "client", "sync_as": "contact"},
+        expect=201,
+    )["id"]  # fmt: skip
+    companies = ["Zephyrine Quarks Ltd", "Obelisk Nimbus Partners", "Karstwell Ferrous"]
+    for i in range(30):
+        profile = {
+            "profile_url": f"https://www.linkedin.com/in/new-co-{i}/",
+            "first_name": f"Newco{i}",
+            "last_name": "Racer",
+            "company": companies[i % 3],
+            "location": "Leeds",
+        }
+        body = {"profile": profile, "email": f"new-co-{i}@example.com"}
+        rita("post", f"/api/campaigns/{campaign}/contacts", body, expect=201)
+    wait_until_idle(rita)
+
+    for status in ("failed", "needs_review", "skipped"):
+        assert pushes(rita, status) == [], status
+    assert len(pushes(rita, "succeeded")) == 30
+    made = {r["name"]: r["id"] for r in sandbox.records("companies") if r["name"] in companies}
+    assert sorted(made) == sorted(companies)
+    assert len([r for r in sandbox.records("companies") if r["name"] in companies]) == 3
+    for record in sandbox.records("contacts"):
+        if record["lastName"] == "Racer":
+            i = int(record["firstName"].removeprefix("Newco"))
+            assert record["companyId"] == made[companies[i % 3]]
+
+
+@pytest.mark.timeout(900)
+def test_faults_and_workers_killed_again_and_again_lose_and_duplicate_nothing(cluster, sandbox):
+    """Both API servers add people at once, some of them twice, applicants and contacts at
+    companies itris lacks. itris fails one call in ten and loses one answer in twenty after
+    doing the work, limits the rate and expires tokens every 3 s, while a worker is killed
+    every few seconds and another started; activities and pushes by hand come in between.
+    Once itris recovers, every push has succeeded: one record per person, one company per
+    company, one comment per activity."""
+    sandbox.faults(
+        latency_ms=10, error_rate=0.1, drop_rate=0.05, token_ttl_s=3, rate_limit_per_s=40
+    )
+    rita = Api(cluster.urls[0], "rita@acme.example")
+    rob = Api(cluster.urls[1], "rob@acme.example")
+    candidates = rita(
+        "post", "/api/campaigns", {"name": "Storm", "type": "candidate", "sync_as": "applicant"},
+        expect=201,
+    )["id"]  # fmt: skip
+    clients = rita(
+        "post", "/api/campaigns", {"name": "Storm co", "type": "client", "sync_as": "contact"},
+        expect=201,
+    )["id"]  # fmt: skip
+    companies = ["Brennick Vale Ltd", "Brennick Vale", "Oskarvik Tern", "Pellucid Anchorage"]
+
+    def add(job):
+        api, campaign, i = job
+        profile = {
+            "profile_url": f"https://www.linkedin.com/in/storm-{i}/",
+            "first_name": f"Storm{i}",
+            "last_name": "Chaser",
+        }
+        if campaign == clients:
+            profile |= {"company": companies[i % len(companies)], "location": "Leeds"}
+        body = {"profile": profile, "email": f"storm{i}@example.com"}
+        added = api("post", f"/api/campaigns/{campaign}/contacts", body, expect=201)
+        return i, added["contact_id"]
+
+    rng = random.Random(5)
+    jobs = [(rita, candidates, i) for i in range(160)] + [
+        (rob, clients, i) for i in range(160, 200)
+    ]
+    jobs += [(rob, candidates, i) for i in range(0, 160, 4)]  # the same people, by the other
+    rng.shuffle(jobs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(6) as pool:
+        added = list(pool.map(add, jobs))
+    person = {}
+    for i, contact_id in added:
+        assert person.setdefault(i, contact_id) == contact_id  # one contact, whoever added them
+    activities = 0
+    for i in range(0, 160, 2):
+        body = {"type": "email_sent", "campaign_id": candidates, "subject": f"Storm {i}"}
+        rita("post", f"/api/contacts/{person[i]}/activities", body, expect=201)
+        activities += 1
+
+    for kill in range(12):
+        cluster.kill(rng.choice(cluster.workers()))
+        time.sleep(rng.uniform(0.2, 1))
+        cluster.start_worker(f"worker-again-{kill}")
+        i = rng.randrange(160)
+        body = {"type": "email_sent", "campaign_id": candidates, "subject": f"Again {kill}"}
+        rita("post", f"/api/contacts/{person[i]}/activities", body, expect=201)
+        activities += 1
+        rob("post", f"/api/contacts/{person[rng.randrange(200)]}/push", {}, expect=202)
+        time.sleep(rng.uniform(0.5, 2))
+    sandbox.faults(latency_ms=0, error_rate=0, drop_rate=0, token_ttl_s=3600, rate_limit_per_s=0)
+    wait_until_idle(rita)
+
+    for status in ("failed", "needs_review", "skipped"):
+        assert pushes(rita, status) == [], status
+    applicants = [r for r in sandbox.records("applicants") if r["lastName"] == "Chaser"]
+    assert sorted(r["emailAddress"] for r in applicants) == sorted(
+        f"storm{i}@example.com" for i in range(160)
+    )
+    contacts = [r for r in sandbox.records("contacts") if r["lastName"] == "Chaser"]
+    assert sorted(r["emailAddress"] for r in contacts) == sorted(
+        f"storm{i}@example.com" for i in range(160, 200)
+    )
+    made = {}
+    for record in sandbox.records("companies"):
+        if record["name"] in companies:
+            made.setdefault(record["name"].split()[0], []).append(record["id"])
+    assert sorted(made) == ["Brennick", "Oskarvik", "Pellucid"]
+    assert all(len(ids) == 1 for ids in made.values()), made
+    for record in contacts:
+        i = int(record["emailAddress"].removeprefix("storm").split("@")[0])
+        assert [record["companyId"]] == made[companies[i % len(companies)].split()[0]]
+    ids = {r["id"] for r in applicants}
+    comments = [c for c in sandbox.records("comments") if c["recordId"] in ids]
+    assert len(comments) == activities
