@@ -230,6 +230,30 @@ def test_the_email_gate(engine, who, block, allowed, reason):
     assert reason in answer["reason"]
 
 
+@pytest.mark.parametrize("who", [KNOWN.off_limits_applicant, KNOWN.off_limits_contact])
+def test_the_email_gate_blocks_an_off_limits_record_found_by_linkedin_under_another_email(
+    engine, who
+):
+    """itris holds the person under their work email; the campaign has their personal one.
+    Their LinkedIn profile is the same record, which is off-limits: no email."""
+    engine.settings(applicant={"add_to_itris": "never"})
+    campaign = engine.campaign()
+    added = engine.add(
+        campaign,
+        profile=engine.person(who.slug, who.first_name, who.last_name),
+        email=f"{who.first_name.lower()}.personal@example.com",
+    )
+    lookup = {"profile_url": f"https://www.linkedin.com/in/{who.slug}/", "name": who.first_name}
+    assert engine.call("post", "/api/profile/lookup", lookup, expect=200).json["itris"][
+        "off_limits"
+    ]
+    answer = engine.call(
+        "get", f"/api/contacts/{added['contact_id']}/email-permission", expect=200
+    ).json
+    assert answer["allowed"] is False
+    assert "off-limits" in answer["reason"]
+
+
 def test_the_email_gate_says_no_when_itris_cannot_be_asked(engine):
     campaign = engine.campaign()
     added = engine.add(

@@ -74,14 +74,20 @@ def find_certain(
         if found:
             return MatchResult(min(found, key=_id), "email")
     if slug:
-        found = [
-            r
-            for r in client.search(record_type, **{c.FILTER_WEB: slug})
-            if linkedin_slug(r.get(c.WEB_ADDRESS)) == slug
-        ]
+        found = find_by_linkedin(client, record_type, slug)
         if found:
             return MatchResult(min(found, key=_id), "linkedin")
     return MatchResult()
+
+
+def find_by_linkedin(client: ItrisClient, record_type: str, slug: str) -> list[Record]:
+    """The records whose web address is the LinkedIn profile ``slug`` (itris's filter is
+    looser: a substring)."""
+    return [
+        r
+        for r in client.search(record_type, **{c.FILTER_WEB: slug})
+        if linkedin_slug(r.get(c.WEB_ADDRESS)) == slug
+    ]
 
 
 def find_possible(

@@ -8,6 +8,7 @@ from backend import connection
 from backend.db import db
 from backend.itris import contract as c
 from backend.itris.errors import ItrisError, ItrisNotFound
+from backend.itris.matching import find_by_linkedin
 from backend.models import Contact, ItrisLink
 
 
@@ -37,7 +38,8 @@ def permission(contact: Contact, effective: dict) -> dict:
 
 
 def _records(client, contact: Contact) -> list[tuple[str, dict]]:
-    """The person's linked itris records and every record holding their email."""
+    """The person's linked itris records and every record holding their email or their
+    LinkedIn profile: whichever one matching would push them to, and any other."""
     found: dict[tuple[str, int], dict] = {}
     links = db.session.scalars(select(ItrisLink).where(ItrisLink.contact_id == contact.id)).all()
     for link in links:
@@ -46,8 +48,11 @@ def _records(client, contact: Contact) -> list[tuple[str, dict]]:
         except ItrisNotFound:
             continue
         found[(link.record_type, record[c.ID])] = record
-    if contact.email:
-        for record_type in c.PERSON_TYPES:
+    for record_type in c.PERSON_TYPES:
+        if contact.email:
             for record in client.find_by_email(record_type, contact.email):
+                found[(str(record_type), record[c.ID])] = record
+        if contact.linkedin_slug:  # itris may hold them under another email
+            for record in find_by_linkedin(client, record_type, contact.linkedin_slug):
                 found[(str(record_type), record[c.ID])] = record
     return [(c.RecordType(kind), record) for (kind, _id), record in found.items()]
